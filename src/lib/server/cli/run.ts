@@ -1,0 +1,275 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readDatabaseConfig } from '../config';
+import { openDatabase, type Database } from '../db/database';
+import { migrateToLatest } from '../db/migrate';
+import { EXIT, UserError } from '../errors';
+import { importFxCsv } from '../ingest/fx';
+import type { ImportSummary } from '../ingest/import-result';
+import { importOrdersCsv } from '../ingest/orders';
+import { evaluateMetric, getMetric, parseCompareBasis, type MetricJson } from '../metrics/evaluate';
+import { parseLocalDate, PeriodError } from '../metrics/period';
+
+export interface CliIo {
+	out: (text: string) => void;
+	err: (text: string) => void;
+	/** True when progress lines may be redrawn in place. */
+	interactive: boolean;
+	env: NodeJS.ProcessEnv;
+}
+
+export const USAGE = `Usage: npm run cx -- <command>
+
+Commands:
+  migrate                                   bring the database schema up to date
+  import orders <file> [--source S]         import a canonical orders CSV
+  import fx <file>                          import canonical fx_rates (currency, day, rate)
+  metric <id> [--from D] [--to D] [--compare previous|year] [--json]
+                                            compute a metric; dates are YYYY-MM-DD, both inclusive
+
+The data lives in CX_DATA_DIR (default .data) or on the PostgreSQL server in DATABASE_URL.
+Exit codes: 0 done, 1 failed (nothing stored), 2 bad arguments, 3 some rows rejected.`;
+
+/** Runs one CLI command and returns its exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+	try {
+		return await dispatch(argv, io);
+	} catch (error) {
+		if (error instanceof UserError) {
+			io.err(error.message);
+			return error.exitCode;
+		}
+		const message = error instanceof Error ? error.message : String(error);
+		io.err(`cx failed: ${message.replace(/\s+/g, ' ')}`);
+		if (io.env.CX_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+		return EXIT.failed;
+	}
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+	const [command, ...rest] = argv;
+	switch (command) {
+		case 'migrate':
+			parse(rest, {}, 0);
+			return withDatabase(io, 'migrate', async ({ location }, applied) => {
+				io.out(
+					applied.length
+						? `Applied ${applied.length} migration${applied.length > 1 ? 's' : ''} to ${location}: ${applied.join(', ')}.`
+						: `The database at ${location} is up to date.`
+				);
+				return EXIT.ok;
+			});
+		case 'import':
+			return importCommand(rest, io);
+		case 'metric':
+			return metricCommand(rest, io);
+		case undefined:
+		case 'help':
+		case '--help':
+		case '-h':
+			io.out(USAGE);
+			return command === undefined ? EXIT.usage : EXIT.ok;
+		default:
+			throw new UserError(
+				`Unknown command "${command}"; run "npm run cx -- help" for the list.`,
+				EXIT.usage
+			);
+	}
+}
+
+async function importCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const [kind, ...rest] = argv;
+	if (kind === 'orders') {
+		const { values, positionals } = parse(rest, { source: { type: 'string' } }, 1);
+		const file = positionals[0] as string;
+		const source = values.source as string | undefined;
+		if (source !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(source)) {
+			throw new UserError(
+				`--source "${source}" is not a source name (letters, digits, _ . : -).`,
+				EXIT.usage
+			);
+		}
+		return withDatabase(io, 'import orders', async ({ db }) => {
+			const started = performance.now();
+			const progress = progressPrinter(io);
+			const summary = await runImport(() =>
+				importOrdersCsv(db, file, { ...(source ? { source } : {}), onProgress: progress.update })
+			);
+			progress.done();
+			return report(io, summary, 'order', started);
+		});
+	}
+	if (kind === 'fx') {
+		const { positionals } = parse(rest, {}, 1);
+		const file = positionals[0] as string;
+		return withDatabase(io, 'import fx', async ({ db }) => {
+			const started = performance.now();
+			return report(io, await runImport(() => importFxCsv(db, file)), 'rate', started);
+		});
+	}
+	throw new UserError(
+		kind
+			? `Cannot import "${kind}"; the formats are orders and fx.`
+			: 'Name what to import: orders or fx.',
+		EXIT.usage
+	);
+}
+
+async function runImport(work: () => Promise<ImportSummary>): Promise<ImportSummary> {
+	try {
+		return await work();
+	} catch (error) {
+		if (error instanceof UserError) throw error;
+		const message = error instanceof Error ? error.message : String(error);
+		throw new UserError(
+			`The import failed and nothing from the file was stored: ${message.replace(/\s+/g, ' ')}`
+		);
+	}
+}
+
+function report(io: CliIo, summary: ImportSummary, noun: string, started: number): number {
+	for (const r of summary.rejected) {
+		io.out(
+			`rejected: line ${r.line}${r.ref ? `, ${noun === 'order' ? 'order_ref' : 'rate'} ${r.ref}` : ''}, ${r.field}: ${r.message}`
+		);
+	}
+	const seconds = (performance.now() - started) / 1000;
+	const rate = seconds > 0 ? Math.round(summary.rows / seconds) : summary.rows;
+	const n = (value: number) => value.toLocaleString('en-US');
+	io.out(
+		`${n(summary.rows)} rows read: ${n(summary.stored)} stored, ${n(summary.skipped)} skipped (already stored), ${n(summary.rejected.length)} rejected${summary.rejected.length ? ' (listed above)' : ''}; ${seconds.toFixed(1)} s, ${n(rate)} rows/s.`
+	);
+	return summary.rejected.length ? EXIT.rejectedRows : EXIT.ok;
+}
+
+function progressPrinter(io: CliIo) {
+	let last = 0;
+	let shown = false;
+	return {
+		update({
+			rows,
+			bytesRead,
+			totalBytes
+		}: {
+			rows: number;
+			bytesRead: number;
+			totalBytes: number;
+		}) {
+			const now = performance.now();
+			if (now - last < (io.interactive ? 250 : 10_000)) return;
+			last = now;
+			const percent = totalBytes ? Math.min(100, Math.round((100 * bytesRead) / totalBytes)) : 0;
+			const line = `… ${rows.toLocaleString('en-US')} rows read (${percent}%)`;
+			if (io.interactive) {
+				io.err(`\r${line}`);
+				shown = true;
+			} else io.err(line);
+		},
+		done() {
+			if (shown) io.err('\r\u001b[K');
+		}
+	};
+}
+
+async function metricCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { values, positionals } = parse(
+		argv,
+		{
+			from: { type: 'string' },
+			to: { type: 'string' },
+			compare: { type: 'string' },
+			json: { type: 'boolean' }
+		},
+		1
+	);
+	const id = positionals[0] as string;
+	getMetric(id);
+	parseCompareBasis(values.compare as string | undefined);
+	const from = values.from as string | undefined;
+	const to = values.to as string | undefined;
+	try {
+		if (from !== undefined) parseLocalDate(from);
+		if (to !== undefined) parseLocalDate(to);
+	} catch (error) {
+		if (error instanceof PeriodError) throw new UserError(error.message, EXIT.usage);
+		throw error;
+	}
+	if (to !== undefined && from === undefined) {
+		throw new UserError('--to needs --from: give the first day of the period too.', EXIT.usage);
+	}
+	if (from !== undefined && to !== undefined && from > to) {
+		throw new UserError(`The start date ${from} is after the end date ${to}.`, EXIT.usage);
+	}
+	return withDatabase(io, 'metric', async ({ db }) => {
+		const result = await evaluateMetric(db, {
+			id,
+			...(from ? { from } : {}),
+			...(to ? { to } : {}),
+			...(values.compare ? { compare: values.compare as string } : {})
+		});
+		io.out(values.json ? JSON.stringify(result, null, 2) : describeMetric(result));
+		return EXIT.ok;
+	});
+}
+
+export function describeMetric(m: MetricJson): string {
+	const show = (value: number | null) =>
+		value === null
+			? '—'
+			: m.unit === 'ratio'
+				? `${(100 * value).toFixed(1)}%`
+				: value.toLocaleString('en-US');
+	const counts = m.denominator !== null ? ` (${m.numerator} of ${m.denominator})` : '';
+	const lines = [
+		`${m.label}, ${m.period.label} (${m.period.from} – ${m.period.to}, ${m.timeZone}): ${show(m.value)}${counts}`,
+		`  status ${m.status}, n = ${m.n}; ${m.compare.basis === 'year' ? 'a year earlier' : 'previous period'} ${m.compare.from} – ${m.compare.to}: ${show(m.compare.value)}`
+	];
+	if (typeof m.extra.reason === 'string') lines.push(`  ${m.extra.reason}`);
+	return lines.join('\n');
+}
+
+function parse(
+	argv: readonly string[],
+	options: ParseArgsConfig['options'],
+	positionalCount: number
+) {
+	let parsed;
+	try {
+		parsed = parseArgs({
+			args: [...argv],
+			options: options ?? {},
+			allowPositionals: true,
+			strict: true
+		});
+	} catch (error) {
+		const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+		throw new UserError(
+			`${message?.replace(/\.$/, '')}; run "npm run cx -- help" for usage.`,
+			EXIT.usage
+		);
+	}
+	if (parsed.positionals.length !== positionalCount) {
+		throw new UserError(
+			positionalCount === 0
+				? `Unexpected argument "${parsed.positionals[0]}"; run "npm run cx -- help" for usage.`
+				: parsed.positionals.length < positionalCount
+					? `Missing argument; run "npm run cx -- help" for usage.`
+					: `Too many arguments (${parsed.positionals.slice(positionalCount).join(' ')}); run "npm run cx -- help" for usage.`,
+			EXIT.usage
+		);
+	}
+	return parsed;
+}
+
+async function withDatabase(
+	io: CliIo,
+	holder: string,
+	work: (database: Database, applied: string[]) => Promise<number>
+): Promise<number> {
+	const database = await openDatabase(readDatabaseConfig(io.env), { holder, warn: io.err });
+	try {
+		const { applied } = await migrateToLatest(database.db);
+		return await work(database, applied);
+	} finally {
+		await database.close();
+	}
+}

@@ -1,0 +1,24 @@
+import path from 'node:path';
+
+export type DatabaseConfig =
+	{ kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | 'memory://' };
+
+export const MEMORY = 'memory://';
+
+/** Where the data lives: `DATABASE_URL` (a PostgreSQL server) wins; else PGlite in `CX_DATA_DIR`. */
+export function readDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+	const url = env.DATABASE_URL?.trim();
+	if (url) return { kind: 'postgres', url };
+	const dir = env.CX_DATA_DIR?.trim() || '.data';
+	return { kind: 'pglite', dataDir: dir === MEMORY ? MEMORY : path.resolve(dir) };
+}
+
+/** Host, port and database of a connection string, without the user name or password. */
+export function describeDatabaseUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+	} catch {
+		return 'the server named in DATABASE_URL';
+	}
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { describeDatabaseUrl, MEMORY, type DatabaseConfig } from '../config';
+import { UserError } from '../errors';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import { createPgliteDialect } from './pglite-dialect';
+import type { DB } from './schema';
+import { typeParsers } from './type-parsers';
+
+export interface Database {
+	readonly db: Kysely<DB>;
+	readonly kind: 'pglite' | 'postgres';
+	/** Where the data lives, without credentials: a folder, 'memory', or host:port/db. */
+	readonly location: string;
+	close(): Promise<void>;
+}
+
+export interface OpenOptions {
+	/** Who holds the data folder's lock: 'server' or the CLI command. */
+	holder?: string;
+	/** PGlite only: start from this data-folder dump (tests use an empty template). */
+	loadDataDir?: Blob;
+	warn?: (message: string) => void;
+}
+
+/** PGlite keeps its files in this sub-folder; the data folder itself also holds the lock. */
+export const PGDATA = 'pgdata';
+
+export async function openDatabase(
+	config: DatabaseConfig,
+	options: OpenOptions = {}
+): Promise<Database> {
+	return config.kind === 'postgres'
+		? openPostgres(config.url)
+		: openPglite(config.dataDir, options);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+	const location = describeDatabaseUrl(url);
+	const pool = new pg.Pool({
+		connectionString: url,
+		max: 10,
+		connectionTimeoutMillis: 10_000,
+		types: { getTypeParser: getPgTypeParser }
+	});
+	pool.on('error', () => {
+		// an idle client lost its connection; the next query reports it, the process lives on
+	});
+	try {
+		const client = await pool.connect();
+		client.release();
+	} catch (error) {
+		await pool.end().catch(() => undefined);
+		throw new UserError(
+			`Cannot reach the PostgreSQL server at ${location} (DATABASE_URL): ${connectionReason(error)}.`
+		);
+	}
+	const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+	return { db, kind: 'postgres', location, close: () => db.destroy() };
+}
+
+const getPgTypeParser = ((oid: number, format?: 'text' | 'binary') => {
+	const parser = typeParsers[oid];
+	if (parser && format !== 'binary') return parser;
+	return format ? pg.types.getTypeParser(oid, format) : pg.types.getTypeParser(oid);
+}) as typeof pg.types.getTypeParser;
+
+async function openPglite(dataDir: string, options: OpenOptions): Promise<Database> {
+	let lock: DataDirLock | undefined;
+	let pgdata: string | undefined;
+	if (dataDir !== MEMORY) {
+		lock = acquireDataDirLock(dataDir, options.holder ?? 'server', options.warn);
+		pgdata = path.join(dataDir, PGDATA);
+		fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
+	}
+	let client: PGlite;
+	try {
+		client = await PGlite.create({
+			...(pgdata ? { dataDir: pgdata } : {}),
+			...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+			parsers: typeParsers
+		});
+	} catch (error) {
+		lock?.release();
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new UserError(`Cannot open the embedded database in ${pgdata ?? 'memory'}: ${reason}.`);
+	}
+	const db = new Kysely<DB>({ dialect: createPgliteDialect(client) });
+	let closed = false;
+	return {
+		db,
+		kind: 'pglite',
+		location: dataDir === MEMORY ? 'memory' : dataDir,
+		async close() {
+			if (closed) return;
+			closed = true;
+			try {
+				await db.destroy();
+			} finally {
+				lock?.release();
+			}
+		}
+	};
+}
+
+function connectionReason(error: unknown): string {
+	if (error && typeof error === 'object' && 'code' in error) {
+		const code = String(error.code);
+		if (code === 'ECONNREFUSED') return 'the connection was refused';
+		if (code === 'ENOTFOUND') return 'the host name is unknown';
+		if (code === 'ETIMEDOUT') return 'the connection timed out';
+		if (code === '28P01' || code === '28000') return 'the user name or password was not accepted';
+		if (code === '3D000') return 'the database does not exist';
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	return message.replace(/\s+/g, ' ').replace(/\.$/, '');
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function isDatabaseAnswering(db: Kysely<DB>, timeoutMs = 2000): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<false>((resolve) => {
+		timer = setTimeout(() => resolve(false), timeoutMs);
+	});
+	const query = sql`select 1 as ok`
+		.execute(db)
+		.then(() => true)
+		.catch(() => false);
+	try {
+		return await Promise.race([query, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

@@ -1,0 +1,213 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** An instant: read as a Date, written as a Date or an ISO 8601 string. */
+type Instant = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** A local calendar date, 'YYYY-MM-DD' (see type-parsers.ts). */
+type LocalDate = string;
+/** numeric: an exact decimal, kept as a string. */
+type Decimal = ColumnType<string, string | number, string | number>;
+type Id = Generated<number>;
+
+export interface SettingTable {
+	key: string;
+	value: ColumnType<unknown, string, string>;
+	updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SourceTable {
+	source: string;
+	label: string | null;
+	created_at: CreatedAt;
+}
+
+export interface CustomerTable {
+	customer_id: Id;
+	source: string;
+	name: string | null;
+	region: string | null;
+	acquisition_channel: string | null;
+	created_at: CreatedAt;
+	first_order_at: Instant | null;
+	first_order_on: LocalDate | null;
+	merged_into: number | null;
+	erased_at: Instant | null;
+}
+
+export type IdentityKind = 'ref' | 'email' | 'phone' | 'external';
+
+export interface IdentityTable {
+	source: string;
+	kind: IdentityKind;
+	value: string;
+	customer_id: number;
+	origin_customer_id: number;
+	created_at: CreatedAt;
+}
+
+export interface IdentityBlocklistTable {
+	kind: IdentityKind;
+	value: string;
+	reason: string | null;
+}
+
+export interface IngestKeyTable {
+	source: string;
+	entity: string;
+	ref: string;
+	customer_id: number;
+	row_id: number;
+	digest: string;
+	created_at: CreatedAt;
+}
+
+export interface CustomerMergeTable {
+	merge_id: Id;
+	from_customer_id: number;
+	into_customer_id: number;
+	merged_at: CreatedAt;
+	merged_by: string;
+	reason: string | null;
+	undone_at: Instant | null;
+}
+
+export interface FxRateTable {
+	currency: string;
+	day: LocalDate;
+	rate: Decimal;
+}
+
+export type OrderKind = 'order' | 'refund' | 'cancellation';
+
+export interface CustomerOrderTable {
+	customer_id: number;
+	order_id: Id;
+	origin_customer_id: number;
+	source: string;
+	order_ref: string;
+	kind: OrderKind;
+	amount: Decimal;
+	currency: string;
+	reporting_amount: Decimal;
+	channel: string | null;
+	refers_to: string | null;
+	ordered_at: Instant;
+	ordered_on: LocalDate | null;
+	created_at: CreatedAt;
+}
+
+export type EventType =
+	| 'sent'
+	| 'delivered'
+	| 'opened'
+	| 'clicked'
+	| 'replied'
+	| 'unsubscribed'
+	| 'complained'
+	| 'visit'
+	| 'call'
+	| 'chat'
+	| 'portal_login'
+	| 'referral'
+	| 'review';
+
+export type MessagePurpose = 'marketing' | 'transactional' | 'service';
+
+export interface InteractionEventTable {
+	customer_id: number;
+	event_id: Id;
+	origin_customer_id: number;
+	source: string;
+	event_ref: string;
+	occurred_at: Instant;
+	occurred_on: LocalDate | null;
+	channel: string;
+	type: EventType;
+	message_ref: string | null;
+	message_purpose: MessagePurpose | null;
+	machine_open: boolean | null;
+	machine_click: boolean | null;
+	user_agent: string | null;
+	properties: JSONColumnType<Record<string, unknown>, string, string> | null;
+	created_at: CreatedAt;
+}
+
+export interface ServiceCaseTable {
+	customer_id: number;
+	case_id: Id;
+	origin_customer_id: number;
+	source: string;
+	case_ref: string;
+	opened_at: Instant;
+	first_response_at: Instant | null;
+	resolved_at: Instant | null;
+	channel: string | null;
+	contacts: ColumnType<number, number | undefined, number>;
+	reopened: ColumnType<boolean, boolean | undefined, boolean>;
+	csat: number | null;
+	created_at: CreatedAt;
+}
+
+export interface SurveyResponseTable {
+	customer_id: number;
+	response_id: Id;
+	origin_customer_id: number;
+	source: string;
+	response_ref: string;
+	responded_at: Instant;
+	responded_on: LocalDate | null;
+	nps: number | null;
+	csat: number | null;
+	effort: number | null;
+	stated_category_spend: Decimal | null;
+	comment: string | null;
+	created_at: CreatedAt;
+}
+
+export interface ConsentTable {
+	customer_id: number;
+	consent_id: Id;
+	origin_customer_id: number;
+	source: string;
+	channel: string;
+	status: 'opted_in' | 'opted_out';
+	changed_at: Instant;
+	changed_on: LocalDate | null;
+	created_at: CreatedAt;
+}
+
+export interface ProgramTable {
+	program: string;
+	label: string | null;
+	measurement_window_days: ColumnType<number, number | undefined, number>;
+	created_at: CreatedAt;
+}
+
+export interface ProgramAssignmentTable {
+	customer_id: number;
+	program: string;
+	origin_customer_id: number;
+	source: string;
+	arm: string;
+	assigned_at: Instant;
+	assigned_on: LocalDate | null;
+	created_at: CreatedAt;
+}
+
+export interface DB {
+	setting: SettingTable;
+	source: SourceTable;
+	customer: CustomerTable;
+	identity: IdentityTable;
+	identity_blocklist: IdentityBlocklistTable;
+	ingest_key: IngestKeyTable;
+	customer_merge: CustomerMergeTable;
+	fx_rate: FxRateTable;
+	customer_order: CustomerOrderTable;
+	interaction_event: InteractionEventTable;
+	service_case: ServiceCaseTable;
+	survey_response: SurveyResponseTable;
+	consent: ConsentTable;
+	program: ProgramTable;
+	program_assignment: ProgramAssignmentTable;
+}

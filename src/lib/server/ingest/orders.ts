@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DB, OrderKind } from '../db/schema';
+import { localDateOf } from '../metrics/period';
+import { getSettings } from '../settings';
+import { openCsv, type CsvRow } from './csv-reader';
+import { customerKey, ensureSources, nextIds, resolveCustomers } from './customers';
+import { loadFxTable, type FxTable } from './fx';
+import {
+	emptySummary,
+	type ImportProgress,
+	type ImportSummary,
+	type RejectedRow
+} from './import-result';
+import {
+	FieldError,
+	optionalText,
+	parseCurrency,
+	parseDecimal,
+	parseInstant,
+	parseSource,
+	requireText
+} from './values';
+
+export const ORDER_COLUMNS = {
+	required: ['order_ref', 'customer_ref', 'ordered_at', 'amount'],
+	optional: ['source', 'kind', 'currency', 'channel', 'refers_to']
+} as const;
+
+const KINDS: readonly OrderKind[] = ['order', 'refund', 'cancellation'];
+/** Orders dated further ahead than this are taken for clock or data errors. */
+const FUTURE_SLACK_MS = 24 * 60 * 60 * 1000;
+
+export interface OrderRecord {
+	line: number;
+	source: string;
+	orderRef: string;
+	customerRef: string;
+	orderedAt: Date;
+	orderedOn: string | null;
+	kind: OrderKind;
+	amount: string;
+	currency: string;
+	rate: string;
+	channel: string | null;
+	refersTo: string | null;
+	digest: string;
+}
+
+export interface OrderImportOptions {
+	/** The source for a file without a source column, or the one every row must name. */
+	source?: string;
+	batchSize?: number;
+	now?: Date;
+	onProgress?: (progress: ImportProgress) => void;
+}
+
+interface ValidationContext {
+	source?: string;
+	timeZone: string;
+	fx: FxTable;
+	now: Date;
+}
+
+/**
+ * Imports a canonical orders CSV in one transaction: rows that fail validation are rejected and
+ * listed while the valid ones are stored; a file that cannot be read leaves nothing behind.
+ */
+export async function importOrdersCsv(
+	db: Kysely<DB>,
+	file: string,
+	options: OrderImportOptions = {}
+): Promise<ImportSummary> {
+	const settings = await getSettings(db);
+	const csv = await openCsv(file, withSourceRequired(options.source), 'orders');
+	const context: ValidationContext = {
+		...(options.source ? { source: options.source } : {}),
+		timeZone: settings.timeZone,
+		fx: await loadFxTable(db, settings.reportingCurrency),
+		now: options.now ?? new Date()
+	};
+	const batchSize = options.batchSize ?? 5000;
+
+	return db.transaction().execute(async (trx) => {
+		const summary = emptySummary();
+		let batch: OrderRecord[] = [];
+		const flush = async () => {
+			await storeOrders(trx, batch, summary);
+			batch = [];
+			options.onProgress?.({
+				rows: summary.rows,
+				bytesRead: csv.bytesRead(),
+				totalBytes: csv.totalBytes
+			});
+		};
+		for await (const row of csv.rows) {
+			summary.rows++;
+			const result = validateOrderRow(row, context);
+			if ('field' in result) summary.rejected.push(result);
+			else batch.push(result);
+			if (batch.length >= batchSize) await flush();
+		}
+		await flush();
+		return summary;
+	});
+}
+
+function withSourceRequired(source: string | undefined) {
+	if (source) return ORDER_COLUMNS;
+	return {
+		required: [...ORDER_COLUMNS.required, 'source'],
+		optional: ORDER_COLUMNS.optional.filter((c) => c !== 'source')
+	};
+}
+
+export function validateOrderRow(
+	row: CsvRow,
+	context: ValidationContext
+): OrderRecord | RejectedRow {
+	const v = row.values;
+	const ref = v.order_ref ?? '';
+	try {
+		if (row.fieldCountError) throw new FieldError('(row)', row.fieldCountError);
+		const source = orderSource(v.source ?? '', context.source);
+		const orderRef = requireText('order_ref', ref);
+		const customerRef = requireText('customer_ref', v.customer_ref ?? '');
+		const ordered = parseInstant('ordered_at', v.ordered_at ?? '', context.timeZone);
+		if (ordered.at.getTime() > context.now.getTime() + FUTURE_SLACK_MS) {
+			throw new FieldError('ordered_at', `"${v.ordered_at}" is in the future.`);
+		}
+		const kind = (v.kind || 'order') as OrderKind;
+		if (!KINDS.includes(kind)) {
+			throw new FieldError('kind', `"${v.kind}" is not one of order, refund, cancellation.`);
+		}
+		const amount = parseDecimal('amount', v.amount ?? '');
+		if (kind === 'order' && amount.startsWith('-')) {
+			throw new FieldError(
+				'amount',
+				`an order's amount cannot be negative; record money going back as kind refund.`
+			);
+		}
+		if (kind !== 'order' && amount !== '0' && !amount.startsWith('-')) {
+			throw new FieldError(
+				'amount',
+				`a ${kind} is money going back, so its amount is negative (e.g. -${amount}).`
+			);
+		}
+		const currency = v.currency
+			? parseCurrency('currency', v.currency)
+			: context.fx.reportingCurrency;
+		const day = ordered.on ?? localDateOf(ordered.at, context.timeZone);
+		const rate = context.fx.rateOn(currency, day);
+		if (rate === undefined) {
+			throw new FieldError(
+				'currency',
+				`there is no ${currency} exchange rate on or before ${day}; import one with "cx import fx <file>".`
+			);
+		}
+		const channel = optionalText('channel', v.channel ?? '', 50);
+		const refersTo = optionalText('refers_to', v.refers_to ?? '');
+		if (refersTo && kind === 'order') {
+			throw new FieldError('refers_to', 'is only for refunds and cancellations.');
+		}
+		const orderedAtText = ordered.on ?? ordered.at.toISOString();
+		const digest = createHash('sha256')
+			.update(
+				JSON.stringify([customerRef, orderedAtText, kind, amount, currency, channel, refersTo])
+			)
+			.digest('base64url');
+		return {
+			line: row.line,
+			source,
+			orderRef,
+			customerRef,
+			orderedAt: ordered.at,
+			orderedOn: ordered.on,
+			kind,
+			amount,
+			currency,
+			rate,
+			channel,
+			refersTo,
+			digest
+		};
+	} catch (error) {
+		if (error instanceof FieldError) {
+			return { line: row.line, ref, field: error.field, message: error.message };
+		}
+		throw error;
+	}
+}
+
+function orderSource(cell: string, fileSource: string | undefined): string {
+	if (!fileSource) return parseSource('source', cell);
+	if (cell && cell !== fileSource) {
+		throw new FieldError('source', `is "${cell}" but --source names "${fileSource}".`);
+	}
+	return fileSource;
+}
+
+/** Stores a batch: a re-sent identical order is skipped, a changed one rejected. */
+export async function storeOrders(
+	db: Kysely<DB>,
+	batch: readonly OrderRecord[],
+	summary: ImportSummary
+): Promise<void> {
+	if (!batch.length) return;
+	const fresh = new Map<string, OrderRecord>();
+	const seen = await storedDigests(db, batch);
+	for (const order of batch) {
+		const key = customerKey(order.source, order.orderRef);
+		const earlier = fresh.get(key)?.digest ?? seen.get(key);
+		if (earlier === undefined) fresh.set(key, order);
+		else if (earlier === order.digest) summary.skipped++;
+		else {
+			summary.rejected.push({
+				line: order.line,
+				ref: order.orderRef,
+				field: 'order_ref',
+				message: `is already stored with different values (source ${order.source}).`
+			});
+		}
+	}
+	const orders = [...fresh.values()];
+	if (!orders.length) return;
+
+	await ensureSources(
+		db,
+		orders.map((o) => o.source)
+	);
+	const customers = await resolveCustomers(db, orders);
+	const customerIds = orders.map(
+		(o) => customers.get(customerKey(o.source, o.customerRef)) as number
+	);
+	const orderIds = await nextIds(db, 'customer_order', 'order_id', orders.length);
+	const column = <T>(pick: (o: OrderRecord) => T) => orders.map(pick);
+
+	await sql`
+		insert into customer_order (
+			customer_id, order_id, origin_customer_id, source, order_ref, kind, amount, currency,
+			reporting_amount, channel, refers_to, ordered_at, ordered_on
+		)
+		select u.customer_id, u.order_id, u.customer_id, u.source, u.order_ref, u.kind, u.amount,
+			u.currency, u.amount * u.rate, u.channel, u.refers_to, u.ordered_at, u.ordered_on
+		from unnest(
+			${customerIds}::bigint[], ${orderIds}::bigint[], ${column((o) => o.source)}::text[],
+			${column((o) => o.orderRef)}::text[], ${column((o) => o.kind)}::text[],
+			${column((o) => o.amount)}::numeric[], ${column((o) => o.currency)}::text[],
+			${column((o) => o.rate)}::numeric[], ${column((o) => o.channel)}::text[],
+			${column((o) => o.refersTo)}::text[], ${column((o) => o.orderedAt.toISOString())}::timestamptz[],
+			${column((o) => o.orderedOn)}::date[]
+		) as u(customer_id, order_id, source, order_ref, kind, amount, currency, rate, channel,
+			refers_to, ordered_at, ordered_on)
+	`.execute(db);
+	await sql`
+		insert into ingest_key (source, entity, ref, customer_id, row_id, digest)
+		select u.source, 'order', u.ref, u.customer_id, u.row_id, u.digest
+		from unnest(
+			${column((o) => o.source)}::text[], ${column((o) => o.orderRef)}::text[],
+			${customerIds}::bigint[], ${orderIds}::bigint[], ${column((o) => o.digest)}::text[]
+		) as u(source, ref, customer_id, row_id, digest)
+	`.execute(db);
+	summary.stored += orders.length;
+}
+
+async function storedDigests(db: Kysely<DB>, batch: readonly OrderRecord[]) {
+	const result = await sql<{ source: string; ref: string; digest: string }>`
+		select k.source, k.ref, k.digest
+		from ingest_key k
+		join unnest(${batch.map((o) => o.source)}::text[], ${batch.map((o) => o.orderRef)}::text[]) as u(source, ref)
+			on k.source = u.source and k.ref = u.ref
+		where k.entity = 'order'
+	`.execute(db);
+	return new Map(result.rows.map((row) => [customerKey(row.source, row.ref), row.digest]));
+}

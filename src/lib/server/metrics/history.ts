@@ -1,0 +1,34 @@
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from '../db/schema';
+import type { Settings } from '../settings';
+import { addDays, localDateOf, type LocalDate } from './period';
+
+/** The local calendar date of an instant column in the organization's time zone. */
+export function localDay(instant: Expression<Date>, timeZone: string): RawBuilder<string> {
+	return sql<string>`(${instant} at time zone ${timeZone})::date`;
+}
+
+/** The history start in force: the setting, else the local date of the earliest imported order. */
+export async function findHistoryStart(
+	db: Kysely<DB>,
+	settings: Settings
+): Promise<LocalDate | null> {
+	if (settings.historyStart) return settings.historyStart;
+	const row = await db
+		.selectFrom('customer_order')
+		.select((eb) => eb.fn.min('ordered_at').as('earliest'))
+		.executeTakeFirst();
+	return row?.earliest ? localDateOf(new Date(row.earliest), settings.timeZone) : null;
+}
+
+/** First purchases are known from this date on (history start + 365 days). */
+export function knownFirstPurchaseFrom(historyStart: LocalDate): LocalDate {
+	return addDays(historyStart, 365);
+}
+
+export const NO_ORDERS_REASON =
+	'No orders have been imported yet; import them with "cx import orders <file>".';
+
+export function beforeHistoryReason(historyStart: LocalDate): string {
+	return `This period ends before the history start (${historyStart}), so there is no data for it.`;
+}

@@ -1,0 +1,72 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from './db/schema';
+
+export interface Settings {
+	timeZone: string;
+	reportingCurrency: string;
+	/** 1 = January. */
+	fiscalYearStartMonth: number;
+	/** The activity window W in days. */
+	activityWindowDays: number;
+	/** 'YYYY-MM-DD', or null: then the earliest imported order's local date. */
+	historyStart: string | null;
+}
+
+type Key =
+	| 'time_zone'
+	| 'reporting_currency'
+	| 'fiscal_year_start_month'
+	| 'activity_window_days'
+	| 'history_start';
+
+const keyOf: Record<keyof Settings, Key> = {
+	timeZone: 'time_zone',
+	reportingCurrency: 'reporting_currency',
+	fiscalYearStartMonth: 'fiscal_year_start_month',
+	activityWindowDays: 'activity_window_days',
+	historyStart: 'history_start'
+};
+
+/** Until the organization is set up: the server's IANA zone, USD and a January fiscal year. */
+export function defaultSettings(): Settings {
+	return {
+		timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+		reportingCurrency: 'USD',
+		fiscalYearStartMonth: 1,
+		activityWindowDays: 365,
+		historyStart: null
+	};
+}
+
+export async function getSettings(db: Kysely<DB>): Promise<Settings> {
+	const rows = await db.selectFrom('setting').select(['key', 'value']).execute();
+	const stored = new Map(rows.map((row) => [row.key, row.value]));
+	const settings = defaultSettings();
+	const pick = <K extends keyof Settings>(name: K, valid: (v: unknown) => boolean) => {
+		const value = stored.get(keyOf[name]);
+		if (value !== undefined && valid(value)) settings[name] = value as Settings[K];
+	};
+	pick('timeZone', (v) => typeof v === 'string');
+	pick('reportingCurrency', (v) => typeof v === 'string' && /^[A-Z]{3}$/.test(v));
+	pick(
+		'fiscalYearStartMonth',
+		(v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 12
+	);
+	pick('activityWindowDays', (v) => Number.isInteger(v) && (v as number) >= 1);
+	pick('historyStart', (v) => v === null || (typeof v === 'string' && /^\d{4}-\d\d-\d\d$/.test(v)));
+	return settings;
+}
+
+export async function updateSettings(db: Kysely<DB>, changes: Partial<Settings>): Promise<void> {
+	for (const [name, value] of Object.entries(changes) as [keyof Settings, unknown][]) {
+		const key = keyOf[name];
+		const json = JSON.stringify(value);
+		await db
+			.insertInto('setting')
+			.values({ key, value: json })
+			.onConflict((oc) =>
+				oc.column('key').doUpdateSet({ value: json, updated_at: sql<Date>`now()` })
+			)
+			.execute();
+	}
+}
