@@ -416,6 +416,18 @@ describe('comparePeriod for finished periods', () => {
 		expect(compare.to).toBe('2026-02-28');
 	});
 
+	it('year comparison of Feb 2025 is the whole of Feb 2024, its 29th day included', () => {
+		const feb = periodFromDates('2025-02-01', '2025-02-28', done());
+		const compare = comparePeriod(feb, 'year', done());
+		expect(compare.kind).toBe('month');
+		expect(span(compare)).toEqual({
+			from: '2024-02-01',
+			to: '2024-02-29',
+			nominalTo: '2024-02-29',
+			label: 'Feb 2024'
+		});
+	});
+
 	it('year comparison of a custom range maps 29 Feb to 28 Feb', () => {
 		const p = periodFromDates('2024-02-29', '2024-03-10', done());
 		expect(span(comparePeriod(p, 'year', done()))).toEqual({

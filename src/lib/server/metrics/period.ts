@@ -339,8 +339,16 @@ export function comparePeriod(period: Period, basis: CompareBasis, ctx: PeriodCo
 				: shiftMonths(period.from, -step);
 		nominalTo = addDays(period.from, -1);
 	} else if (basis === 'year') {
-		from = sameDateYearEarlier(period.from);
-		nominalTo = sameDateYearEarlier(period.nominalTo);
+		// A month, quarter or year compares with the whole same period a year earlier (Feb 2025 with
+		// all 29 days of Feb 2024); a custom range with the same local dates (29 Feb → 28 Feb).
+		const step = monthsPerStep(period.kind);
+		if (step === undefined) {
+			from = sameDateYearEarlier(period.from);
+			nominalTo = sameDateYearEarlier(period.nominalTo);
+		} else {
+			from = shiftMonths(period.from, -12);
+			nominalTo = addDays(shiftMonths(from, step), -1);
+		}
 	} else {
 		throw new RangeError(`Unknown comparison basis ${describeInput(basis)}.`);
 	}

@@ -1,0 +1,57 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, OrderKind } from '$lib/server/db/schema';
+
+/**
+ * Small hand-made data for metric tests, written straight into the tables (not through the
+ * importer) so that a metric test fails only when the metric is wrong.
+ */
+export async function addCustomer(
+	db: Kysely<DB>,
+	options: { source?: string; firstOrderAt?: string; firstOrderOn?: string } = {}
+): Promise<number> {
+	const source = options.source ?? 'fixture';
+	await sql`insert into source (source) values (${source}) on conflict do nothing`.execute(db);
+	const row = await db
+		.insertInto('customer')
+		.values({
+			source,
+			first_order_at: options.firstOrderAt ?? null,
+			first_order_on: options.firstOrderOn ?? null
+		})
+		.returning('customer_id')
+		.executeTakeFirstOrThrow();
+	return row.customer_id;
+}
+
+let orderNumber = 0;
+
+/** An order row; `at` is an ISO 8601 instant with its offset, as a producer would send it. */
+export async function addOrder(
+	db: Kysely<DB>,
+	customerId: number,
+	at: string,
+	options: { kind?: OrderKind; amount?: string; source?: string } = {}
+): Promise<void> {
+	const amount = options.amount ?? (options.kind && options.kind !== 'order' ? '-10' : '10');
+	await db
+		.insertInto('customer_order')
+		.values({
+			customer_id: customerId,
+			origin_customer_id: customerId,
+			source: options.source ?? 'fixture',
+			order_ref: `o-${++orderNumber}`,
+			kind: options.kind ?? 'order',
+			amount,
+			currency: 'USD',
+			reporting_amount: amount,
+			ordered_at: at
+		})
+		.execute();
+}
+
+export async function clearCustomerData(db: Kysely<DB>): Promise<void> {
+	await db.deleteFrom('customer_order').execute();
+	await db.deleteFrom('identity').execute();
+	await db.deleteFrom('customer').execute();
+	await db.deleteFrom('setting').execute();
+}
