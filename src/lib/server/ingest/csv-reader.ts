@@ -74,6 +74,9 @@ export async function openCsv(
 	const header = first.value.record.map((name) => name.trim().toLowerCase());
 	checkHeader(file, header, columns, format);
 
+	// csv-parse reports the line where a record ends and counts a CRLF inside a quoted field as two
+	// lines; both are corrected here so each row names the line where it starts.
+	let overcount = 0;
 	async function* rows(): AsyncIterable<CsvRow> {
 		while (true) {
 			let next: IteratorResult<{ record: string[]; info: { lines: number } }>;
@@ -84,10 +87,16 @@ export async function openCsv(
 			}
 			if (next.done) return;
 			const { record, info } = next.value;
+			let breaks = 0;
+			for (const field of record) {
+				overcount += field.match(/\r\n/g)?.length ?? 0;
+				breaks += field.match(/\r\n|\n|\r/g)?.length ?? 0;
+			}
+			const lastEnd = info.lines - overcount;
 			const values: Record<string, string> = {};
 			header.forEach((name, i) => (values[name] = record[i] ?? ''));
 			yield {
-				line: info.lines,
+				line: lastEnd - breaks,
 				values,
 				...(record.length !== header.length
 					? {
@@ -119,9 +128,40 @@ function checkHeader(file: string, header: string[], columns: CsvColumns, format
 }
 
 function csvError(file: string, error: unknown): UserError {
+	const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+	if (code === 'CSV_QUOTE_NOT_CLOSED') {
+		const line = findUnclosedQuote(file);
+		return new UserError(
+			`${file} cannot be read as CSV: the quote opened on line ${line ?? '?'} is never closed.`
+		);
+	}
 	const message = error instanceof Error ? error.message : String(error);
 	const line = /line (\d+)/i.exec(message)?.[1];
 	return new UserError(
 		`${file} cannot be read as CSV${line ? ` (near line ${line})` : ''}: ${message.replace(/^Invalid /, 'invalid ').replace(/\.$/, '')}.`
 	);
+}
+
+/** The line of the last quote that opens a field and is never closed (csv-parse names the end). */
+function findUnclosedQuote(file: string): number | undefined {
+	const fd = fs.openSync(file, 'r');
+	try {
+		const buffer = Buffer.alloc(1 << 16);
+		let line = 1;
+		let inQuote = false;
+		let openedOn = 0;
+		for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0;) {
+			for (let i = 0; i < read; i++) {
+				const byte = buffer[i];
+				if (byte === 0x0a) line++;
+				else if (byte === 0x22) {
+					inQuote = !inQuote;
+					if (inQuote) openedOn = line;
+				}
+			}
+		}
+		return inQuote ? openedOn : undefined;
+	} finally {
+		fs.closeSync(fd);
+	}
 }

@@ -51,6 +51,9 @@ export async function loadFxTable(db: Kysely<DB>, reportingCurrency: string): Pr
 	};
 }
 
+/** Rates keep up to 12 decimals, enough for 1 VND or IDR in USD. */
+const RATE_DECIMALS = 12;
+
 export const FX_COLUMNS = { required: ['currency', 'day', 'rate'], optional: [] } as const;
 
 /**
@@ -65,7 +68,7 @@ export async function importFxCsv(db: Kysely<DB>, file: string): Promise<ImportS
 		const existing = new Map(
 			(await trx.selectFrom('fx_rate').select(['currency', 'day', 'rate']).execute()).map((r) => [
 				`${r.currency.trim()} ${r.day}`,
-				parseDecimal('rate', r.rate)
+				parseDecimal('rate', r.rate, RATE_DECIMALS)
 			])
 		);
 		const fresh: { currency: string; day: string; rate: string }[] = [];
@@ -82,7 +85,7 @@ export async function importFxCsv(db: Kysely<DB>, file: string): Promise<ImportS
 					);
 				}
 				const day = parseDay(row.values.day ?? '');
-				const rate = parseDecimal('rate', row.values.rate ?? '');
+				const rate = parseDecimal('rate', row.values.rate ?? '', RATE_DECIMALS);
 				if (rate.startsWith('-') || rate === '0') {
 					throw new FieldError('rate', `"${row.values.rate}" is not a positive rate.`);
 				}

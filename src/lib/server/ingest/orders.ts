@@ -4,7 +4,7 @@ import type { DB, OrderKind } from '../db/schema';
 import { localDateOf } from '../metrics/period';
 import { getSettings } from '../settings';
 import { openCsv, type CsvRow } from './csv-reader';
-import { customerKey, ensureSources, nextIds, resolveCustomers } from './customers';
+import { customerKey, ensureSources, resolveCustomers } from './customers';
 import { loadFxTable, type FxTable } from './fx';
 import {
 	emptySummary,
@@ -232,33 +232,37 @@ export async function storeOrders(
 	const customerIds = orders.map(
 		(o) => customers.get(customerKey(o.source, o.customerRef)) as number
 	);
-	const orderIds = await nextIds(db, 'customer_order', 'order_id', orders.length);
 	const column = <T>(pick: (o: OrderRecord) => T) => orders.map(pick);
 
+	// One statement writes the orders and their ingest keys; (source, order_ref) is unique within
+	// `orders`, so the keys join back to their digests by it.
 	await sql`
-		insert into customer_order (
-			customer_id, order_id, origin_customer_id, source, order_ref, kind, amount, currency,
-			reporting_amount, channel, refers_to, ordered_at, ordered_on
+		with input as (
+			select * from unnest(
+				${customerIds}::bigint[], ${column((o) => o.source)}::text[],
+				${column((o) => o.orderRef)}::text[], ${column((o) => o.kind)}::text[],
+				${column((o) => o.amount)}::numeric[], ${column((o) => o.currency)}::text[],
+				${column((o) => o.rate)}::numeric[], ${column((o) => o.channel)}::text[],
+				${column((o) => o.refersTo)}::text[],
+				${column((o) => o.orderedAt.toISOString())}::timestamptz[],
+				${column((o) => o.orderedOn)}::date[], ${column((o) => o.digest)}::text[]
+			) as u(customer_id, source, order_ref, kind, amount, currency, rate, channel, refers_to,
+				ordered_at, ordered_on, digest)
+		),
+		stored as (
+			insert into customer_order (
+				customer_id, origin_customer_id, source, order_ref, kind, amount, currency,
+				reporting_amount, channel, refers_to, ordered_at, ordered_on
+			)
+			select customer_id, customer_id, source, order_ref, kind, amount, currency, amount * rate,
+				channel, refers_to, ordered_at, ordered_on
+			from input
+			returning customer_id, order_id, source, order_ref
 		)
-		select u.customer_id, u.order_id, u.customer_id, u.source, u.order_ref, u.kind, u.amount,
-			u.currency, u.amount * u.rate, u.channel, u.refers_to, u.ordered_at, u.ordered_on
-		from unnest(
-			${customerIds}::bigint[], ${orderIds}::bigint[], ${column((o) => o.source)}::text[],
-			${column((o) => o.orderRef)}::text[], ${column((o) => o.kind)}::text[],
-			${column((o) => o.amount)}::numeric[], ${column((o) => o.currency)}::text[],
-			${column((o) => o.rate)}::numeric[], ${column((o) => o.channel)}::text[],
-			${column((o) => o.refersTo)}::text[], ${column((o) => o.orderedAt.toISOString())}::timestamptz[],
-			${column((o) => o.orderedOn)}::date[]
-		) as u(customer_id, order_id, source, order_ref, kind, amount, currency, rate, channel,
-			refers_to, ordered_at, ordered_on)
-	`.execute(db);
-	await sql`
 		insert into ingest_key (source, entity, ref, customer_id, row_id, digest)
-		select u.source, 'order', u.ref, u.customer_id, u.row_id, u.digest
-		from unnest(
-			${column((o) => o.source)}::text[], ${column((o) => o.orderRef)}::text[],
-			${customerIds}::bigint[], ${orderIds}::bigint[], ${column((o) => o.digest)}::text[]
-		) as u(source, ref, customer_id, row_id, digest)
+		select s.source, 'order', s.order_ref, s.customer_id, s.order_id, i.digest
+		from stored s
+		join input i on i.source = s.source and i.order_ref = s.order_ref
 	`.execute(db);
 	summary.stored += orders.length;
 }

@@ -19,8 +19,9 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME =
 	/^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 
+/** A real date PostgreSQL can store: there is no year 0, and 10000 is out of range. */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
-	if (month < 1 || month > 12 || day < 1) return false;
+	if (year < 1 || month < 1 || month > 12 || day < 1) return false;
 	return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
@@ -52,23 +53,37 @@ export function parseInstant(field: string, text: string, timeZone: string): Par
 	) {
 		throw new FieldError(field, `"${text}" is not a valid time.`);
 	}
-	const at = new Date(text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+	const iso = text
+		.replace(' ', 'T')
+		.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+		.replace(/([+-]\d{2})$/, '$1:00');
+	const at = new Date(iso);
 	if (Number.isNaN(at.getTime())) throw new FieldError(field, `"${text}" is not a valid time.`);
 	return { at, on: null };
 }
 
-const DECIMAL = /^([+-]?)(\d{1,15})(?:\.(\d{1,6}))?$/;
+const DECIMAL = /^([+-]?)(\d{1,15})(?:\.(\d+))?$/;
 
-/** A dot-decimal amount in canonical form (no '+', no trailing zeros): '12.50' → '12.5'. */
-export function parseDecimal(field: string, text: string): string {
+/**
+ * A dot-decimal number in canonical form (no '+', no trailing zeros): '12.50' → '12.5'. Amounts
+ * keep up to 6 decimals; exchange rates need more (1 VND is about 0.0000393 USD).
+ */
+export function parseDecimal(field: string, text: string, maxDecimals = 6): string {
 	const match = DECIMAL.exec(text);
-	if (!match) {
-		const hint = /^[+-]?\d+,\d+$/.test(text) ? '; use a dot as the decimal mark' : '';
-		throw new FieldError(field, `"${text}" is not an amount${hint}.`);
+	const decimals = match?.[3]?.replace(/0+$/, '') ?? '';
+	if (!match || decimals.length > maxDecimals) {
+		const hint = /^[+-]?\d+,\d+$/.test(text)
+			? '; use a dot as the decimal mark'
+			: match
+				? `; it has more than ${maxDecimals} decimals`
+				: '';
+		throw new FieldError(
+			field,
+			`"${text}" is not ${field === 'rate' ? 'a rate' : 'an amount'}${hint}.`
+		);
 	}
-	const [, sign, whole = '0', fraction = ''] = match;
+	const [, sign, whole = '0'] = match;
 	const integer = whole.replace(/^0+(?=\d)/, '');
-	const decimals = fraction.replace(/0+$/, '');
 	const canonical = decimals ? `${integer}.${decimals}` : integer;
 	return sign === '-' && /[1-9]/.test(canonical) ? `-${canonical}` : canonical;
 }

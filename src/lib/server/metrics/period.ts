@@ -111,7 +111,7 @@ function parseAs(text: string, what: string): Civil {
 	const y = Number(match[1]);
 	const m = Number(match[2]);
 	const d = Number(match[3]);
-	if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) {
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) {
 		throw new PeriodError(`The ${what} ${text} is not a real calendar date.`);
 	}
 	return { y, m, d };

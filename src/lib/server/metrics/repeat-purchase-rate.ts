@@ -73,22 +73,31 @@ export const repeatPurchaseRate = defineMetric({
 					f.given_by_source or f.earliest_order_day >= ${knownFrom}::date as known
 				from first_purchase f
 				where f.first_at >= ${period.start} and f.first_at < ${period.end}
+			),
+			repeater as (
+				select c.customer_id
+				from cohort c
+				join purchase_day p on p.customer_id = c.customer_id
+				where p.day between c.first_day + 1 and c.first_day + ${REPEAT_WINDOW_DAYS}::int
+				group by c.customer_id
+			),
+			judged as (
+				select
+					c.known,
+					c.first_day,
+					c.first_day + ${MATURITY_DAYS}::int <= ${asOfDay}::date as matured,
+					r.customer_id is not null as repeated
+				from cohort c
+				left join repeater r on r.customer_id = c.customer_id
 			)
 			select
 				count(*)::int as first_purchasers,
 				count(*) filter (where not known)::int as unknown_first,
-				count(*) filter (where known and first_day + ${MATURITY_DAYS}::int > ${asOfDay}::date)::int as maturing,
-				count(*) filter (where known and first_day + ${MATURITY_DAYS}::int <= ${asOfDay}::date)::int as matured,
-				count(*) filter (
-					where known and first_day + ${MATURITY_DAYS}::int <= ${asOfDay}::date
-					and exists (
-						select 1 from purchase_day p
-						where p.customer_id = cohort.customer_id
-						and p.day between cohort.first_day + 1 and cohort.first_day + ${REPEAT_WINDOW_DAYS}::int
-					)
-				)::int as repeated,
+				count(*) filter (where known and not matured)::int as maturing,
+				count(*) filter (where known and matured)::int as matured,
+				count(*) filter (where known and matured and repeated)::int as repeated,
 				max(first_day) filter (where known)::text as last_first_day
-			from cohort
+			from judged
 		`.execute(db);
 
 		const row = result.rows[0];
