@@ -16,7 +16,7 @@ export default defineConfig({
 					name: 'unit',
 					environment: 'node',
 					include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
-					exclude: [...databaseTests, 'tests/e2e/**']
+					exclude: databaseTests
 				}
 			},
 			{
@@ -37,16 +37,6 @@ export default defineConfig({
 					include: databaseTests,
 					globalSetup: ['tests/setup/postgres-server.ts'],
 					env: { CX_TEST_DB: 'postgres' }
-				}
-			},
-			{
-				extends: true,
-				test: {
-					name: 'e2e',
-					environment: 'node',
-					include: ['tests/e2e/**/*.test.ts'],
-					globalSetup: ['tests/setup/pglite-template.ts'],
-					fileParallelism: false
 				}
 			}
 		]

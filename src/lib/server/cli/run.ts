@@ -99,7 +99,7 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 		});
 	}
 	if (kind === 'fx') {
-		const { positionals } = parse(rest, {}, 1);
+		const { positionals } = parse(rest, {}, 1, 'import fx');
 		const file = positionals[0] as string;
 		return withDatabase(io, 'import fx', async ({ db }) => {
 			const started = performance.now();
@@ -136,13 +136,13 @@ function report(io: CliIo, summary: ImportSummary, noun: string, started: number
 	const rate = seconds > 0 ? Math.round(summary.rows / seconds) : summary.rows;
 	const n = (value: number) => value.toLocaleString('en-US');
 	io.out(
-		`${n(summary.rows)} rows read: ${n(summary.stored)} stored, ${n(summary.skipped)} skipped (already stored), ${n(summary.rejected.length)} rejected${summary.rejected.length ? ' (listed above)' : ''}; ${seconds.toFixed(1)} s, ${n(rate)} rows/s.`
+		`${n(summary.rows)} ${summary.rows === 1 ? 'row' : 'rows'} read: ${n(summary.stored)} stored, ${n(summary.skipped)} skipped (already stored), ${n(summary.rejected.length)} rejected${summary.rejected.length ? ' (listed above)' : ''}; ${seconds.toFixed(1)} s, ${n(rate)} rows/s.`
 	);
 	return summary.rejected.length ? EXIT.rejectedRows : EXIT.ok;
 }
 
 function progressPrinter(io: CliIo) {
-	let last = 0;
+	let last = performance.now();
 	let shown = false;
 	return {
 		update({
@@ -230,7 +230,8 @@ export function describeMetric(m: MetricJson): string {
 function parse(
 	argv: readonly string[],
 	options: ParseArgsConfig['options'],
-	positionalCount: number
+	positionalCount: number,
+	command = 'import orders'
 ) {
 	let parsed;
 	try {
@@ -241,9 +242,8 @@ function parse(
 			strict: true
 		});
 	} catch (error) {
-		const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
 		throw new UserError(
-			`${message?.replace(/\.$/, '')}; run "npm run cx -- help" for usage.`,
+			`${describeArgsError(error)}; run "npm run cx -- help" for usage.`,
 			EXIT.usage
 		);
 	}
@@ -252,7 +252,7 @@ function parse(
 			positionalCount === 0
 				? `Unexpected argument "${parsed.positionals[0]}"; run "npm run cx -- help" for usage.`
 				: parsed.positionals.length < positionalCount
-					? `Missing argument; run "npm run cx -- help" for usage.`
+					? `Name the file to read, e.g. "npm run cx -- ${command} data.csv".`
 					: `Too many arguments (${parsed.positionals.slice(positionalCount).join(' ')}); run "npm run cx -- help" for usage.`,
 			EXIT.usage
 		);
@@ -272,4 +272,15 @@ async function withDatabase(
 	} finally {
 		await database.close();
 	}
+}
+
+function describeArgsError(error: unknown): string {
+	const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+	const message = error instanceof Error ? error.message : String(error);
+	const option = /'(-[^' ]+)/.exec(message)?.[1];
+	if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `Unknown option "${option}"`;
+	if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+		return `The option "${option}" needs a value`;
+	}
+	return (message.split(/\.\s/)[0] ?? message).replace(/\.$/, '');
 }

@@ -70,7 +70,7 @@ export async function openCsv(
 		throw csvError(file, error);
 	}
 	if (first.done)
-		throw new UserError(`${file} is empty; a ${format} CSV starts with a header row.`);
+		throw new UserError(`${file} is empty; an ${format} CSV starts with a header row.`);
 	const header = first.value.record.map((name) => name.trim().toLowerCase());
 	checkHeader(file, header, columns, format);
 

@@ -1,0 +1,182 @@
+/**
+ * The built server (`node build`) as a process: it starts on its database, answers /healthz and
+ * /login, stops on SIGTERM, guards its PGlite data folder with a lock, and says in one sentence
+ * why it cannot start.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createScratchDatabase } from './setup/postgres-server';
+import { testDatabaseKind } from './helpers/database';
+import {
+	childEnv,
+	createDataTarget,
+	deadPid,
+	expectOneSentence,
+	freePort,
+	makeTempDir,
+	spawnServer,
+	startServer,
+	stopAllChildren,
+	type DataTarget,
+	type ServerProcess
+} from './helpers/processes';
+
+const kind = testDatabaseKind();
+const LOCK_FILE = 'cx.lock';
+
+afterAll(() => stopAllChildren());
+
+/** Waits for a process that should end on its own; SIGKILL after `ms` fails the assertion. */
+async function exitOf(server: ServerProcess, ms = 30_000) {
+	const timer = setTimeout(() => server.child.kill('SIGKILL'), ms);
+	try {
+		return await server.exited;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+describe(`the built server on ${kind}`, () => {
+	let target: DataTarget;
+	let server: ServerProcess;
+
+	beforeAll(async () => {
+		target = await createDataTarget();
+		server = await startServer(childEnv(target.env));
+	});
+	afterAll(async () => {
+		await stopAllChildren();
+		await target?.dispose();
+	});
+
+	it('says on stdout which database it uses', () => {
+		expect(server.output().stdout).toContain(`database ready (${kind}, `);
+	});
+
+	it('answers GET /healthz with 200 and a bare "ok", no data', async () => {
+		const response = await fetch(`${server.url}/healthz`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+		expect(response.headers.get('cache-control')).toBe('no-store');
+		expect(await response.text()).toBe('ok\n');
+	});
+
+	it('serves the sign-in page at GET /login as HTML', async () => {
+		const response = await fetch(`${server.url}/login`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+		const html = await response.text();
+		expect(html).toMatch(/<html/i);
+		expect(html).toContain('Sign in');
+	});
+
+	if (kind === 'pglite') {
+		it('refuses a second server on the same data folder, and the first keeps answering', async () => {
+			const second = await spawnServer(childEnv(target.env));
+			const result = await exitOf(second);
+			expectOneSentence(result.stderr, /in use by another process/);
+			expect(result.stderr).toContain(`pid ${server.pid}`);
+			expect(result.code).toBe(1);
+
+			const response = await fetch(`${server.url}/healthz`);
+			expect(response.status).toBe(200);
+			expect(server.hasExited()).toBe(false);
+			const lock = JSON.parse(
+				fs.readFileSync(path.join(target.dataDir as string, LOCK_FILE), 'utf8')
+			) as { pid: number };
+			expect(lock.pid, 'the lock still names the first server').toBe(server.pid);
+		});
+	}
+
+	it(`exits within 10 s of SIGTERM${kind === 'pglite' ? ' and removes cx.lock' : ''}`, async () => {
+		const stopped = await server.stop('SIGTERM', 10_000);
+		console.log(`server on ${kind} exited ${Math.round(stopped.ms)} ms after SIGTERM`);
+		expect(stopped.killed, 'still running 10 s after SIGTERM').toBe(false);
+		expect(stopped.signal).toBeNull();
+		expect(stopped.code).toBe(0);
+		expect(stopped.stderr).not.toContain('    at ');
+		if (target.dataDir) expect(fs.existsSync(path.join(target.dataDir, LOCK_FILE))).toBe(false);
+	});
+
+	if (kind === 'pglite') {
+		it('takes over a stale lock with a warning on stderr and starts', async () => {
+			const dataDir = target.dataDir as string;
+			const pid = await deadPid();
+			const lockFile = path.join(dataDir, LOCK_FILE);
+			fs.writeFileSync(
+				lockFile,
+				JSON.stringify({ pid, startedAt: '2020-01-01T00:00:00.000Z', holder: 'server' }) + '\n'
+			);
+			const next = await startServer(childEnv(target.env));
+			try {
+				const { stderr } = next.output();
+				expectOneSentence(stderr, /stale lock/);
+				expect(stderr).toContain(`pid ${pid}`);
+				expect((await fetch(`${next.url}/healthz`)).status).toBe(200);
+				const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { pid: number };
+				expect(lock.pid).toBe(next.pid);
+			} finally {
+				const stopped = await next.stop();
+				expect(stopped.killed).toBe(false);
+			}
+			expect(fs.existsSync(lockFile)).toBe(false);
+		});
+	}
+});
+
+if (kind === 'pglite') {
+	describe('the built server on a data folder it cannot use', () => {
+		it('exits 1 with one sentence when the folder cannot be created', async () => {
+			const dir = makeTempDir('cx-file-');
+			try {
+				const file = path.join(dir, 'regular-file');
+				fs.writeFileSync(file, '');
+				const server = await spawnServer(childEnv({ CX_DATA_DIR: path.join(file, 'data') }));
+				const result = await exitOf(server);
+				expectOneSentence(result.stderr, /is not a folder/);
+				expect(result.code).toBe(1);
+			} finally {
+				fs.rmSync(dir, { recursive: true, force: true });
+			}
+		});
+	});
+}
+
+if (kind === 'postgres') {
+	describe('the built server without its PostgreSQL database', () => {
+		it('exits 1 with one sentence, without the password, when the server cannot be reached', async () => {
+			const port = await freePort();
+			const server = await spawnServer(
+				childEnv({ DATABASE_URL: `postgres://cx:secretpw@127.0.0.1:${port}/cx` })
+			);
+			const result = await exitOf(server);
+			expectOneSentence(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port}/cx`));
+			expect(result.stderr + result.stdout).not.toContain('secretpw');
+			expect(result.code).toBe(1);
+		});
+
+		it('answers /healthz with 503 when the database goes away, and keeps running', async () => {
+			const scratch = await createScratchDatabase(inject('postgresAdminUrl'));
+			let server: ServerProcess | undefined;
+			try {
+				server = await startServer(childEnv({ DATABASE_URL: scratch.url }));
+				await scratch.drop();
+
+				const response = await fetch(`${server.url}/healthz`);
+				expect(response.status).toBe(503);
+				expect(await response.text()).toBe('database unavailable\n');
+				expect(server.hasExited(), 'the server lives on without its database').toBe(false);
+
+				const stopped = await server.stop('SIGTERM', 10_000);
+				console.log(
+					`server without its database exited ${Math.round(stopped.ms)} ms after SIGTERM`
+				);
+				expect(stopped.killed, 'still running 10 s after SIGTERM').toBe(false);
+			} finally {
+				await server?.stop('SIGKILL');
+				await scratch.drop();
+			}
+		});
+	});
+}
