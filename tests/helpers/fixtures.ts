@@ -55,3 +55,27 @@ export async function clearCustomerData(db: Kysely<DB>): Promise<void> {
 	await db.deleteFrom('customer').execute();
 	await db.deleteFrom('setting').execute();
 }
+
+let responseNumber = 0;
+
+/** A survey answer; `at` is an ISO 8601 instant with its offset. */
+export async function addSurvey(
+	db: Kysely<DB>,
+	customerId: number,
+	at: string,
+	answer: { nps?: number; csat?: number; effort?: number }
+): Promise<void> {
+	await db
+		.insertInto('survey_response')
+		.values({
+			customer_id: customerId,
+			origin_customer_id: customerId,
+			source: 'fixture',
+			response_ref: `s-${++responseNumber}`,
+			responded_at: at,
+			nps: answer.nps ?? null,
+			csat: answer.csat ?? null,
+			effort: answer.effort ?? null
+		})
+		.execute();
+}

@@ -1,15 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Settings } from '../settings';
+import type { BetterDirection, MetricUnit } from '$lib/metric-types';
 import type { LocalDate, Period } from './period';
 
-/**
- * `ratio`: a share between 0 and 1 (shown as a percentage; numerator ⊆ denominator);
- * `count`: a number of customers or things; `index`: points on a fixed scale such as NPS;
- * `currency`: the reporting currency; `days`, `months`: durations.
- */
-export type MetricUnit = 'count' | 'ratio' | 'index' | 'currency' | 'days' | 'months';
-export type BetterDirection = 'higher' | 'lower';
+export type { BetterDirection, MetricUnit } from '$lib/metric-types';
 export type Exactness = 'exact' | 'binned';
 
 export interface MetricContext {
@@ -21,7 +16,10 @@ export interface MetricContext {
 }
 
 export interface MetricFigures {
+	/** The figure as shown (NPS is an integer). */
 	value: number | null;
+	/** The unrounded figure when `value` is rounded; status and deltas use it. */
+	exactValue?: number | null;
 	numerator: number | null;
 	denominator: number | null;
 	/** How many customers the figure rests on (the denominator for rates, the base for counts). */

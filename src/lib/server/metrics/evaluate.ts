@@ -117,7 +117,7 @@ function toJson(
 		numerator: figures.numerator,
 		denominator: figures.denominator,
 		n: figures.n,
-		status: statusOf(entry, figures.value, figures.n),
+		status: statusOf(entry, exactOf(figures), figures.n),
 		target: entry.target ?? null,
 		extra: figures.extra,
 		compare: {
@@ -130,4 +130,9 @@ function toJson(
 			denominator: compared.denominator
 		}
 	};
+}
+
+/** The unrounded value, for status and deltas. */
+export function exactOf(figures: MetricFigures): number | null {
+	return figures.exactValue !== undefined ? figures.exactValue : figures.value;
 }

@@ -378,3 +378,19 @@ export function previousPeriods(period: Period, count: number, ctx: PeriodContex
 	if (count > 0) periods.push(period);
 	return periods;
 }
+
+/** The month, fiscal quarter or fiscal year that contains `date` (partial when it runs today). */
+export function periodContaining(
+	kind: Exclude<PeriodKind, 'custom'>,
+	date: LocalDate,
+	ctx: PeriodContext
+): Period {
+	checkContext(ctx);
+	const { y, m } = parseAs(date, 'date');
+	const monthStart = format({ y, m, d: 1 });
+	const step = monthsPerStep(kind) ?? 1;
+	const intoFiscalYear = (m - ctx.fiscalYearStartMonth + 12) % 12;
+	const back = kind === 'month' ? 0 : kind === 'quarter' ? intoFiscalYear % 3 : intoFiscalYear;
+	const from = shiftMonths(monthStart, -back);
+	return periodFromDates(from, addDays(shiftMonths(from, step), -1), ctx);
+}

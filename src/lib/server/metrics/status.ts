@@ -1,6 +1,7 @@
 import { toleranceOf, type MetricEntry } from './catalog-entry';
 
-export type MetricStatus = 'on-target' | 'near' | 'off-target' | 'not-enough-data' | 'no-target';
+export type { MetricStatus } from '$lib/metric-types';
+import type { MetricStatus } from '$lib/metric-types';
 
 /** Status against target, on unrounded values (PRODUCT.md §3 "Status"). */
 export function statusOf(

@@ -1,0 +1,223 @@
+import type { Kysely } from 'kysely';
+import type { CompareBasis, SparkPoint, TileData } from '$lib/metric-types';
+import type { DB } from '../db/schema';
+import type { MetricEntry, MetricFigures } from '../metrics/catalog-entry';
+import { getMetric, exactOf } from '../metrics/evaluate';
+import { findHistoryStart } from '../metrics/history';
+import {
+	comparePeriod,
+	localDateOf,
+	periodContaining,
+	PeriodError,
+	previousPeriods,
+	resolvePeriod,
+	type Period,
+	type PeriodContext
+} from '../metrics/period';
+import { statusOf } from '../metrics/status';
+import { getSettings } from '../settings';
+
+/** The executive board's tiles, in order. */
+export const BOARD_METRICS = ['active-customers', 'repeat-purchase-rate', 'nps'] as const;
+
+const SPARKLINE_PERIODS = 12;
+/** How far back the repeat-purchase tile looks for a fully matured period. */
+const MATURITY_LOOKBACK = 24;
+
+export interface PeriodOption {
+	kind: Period['kind'];
+	from: string;
+	to: string;
+	label: string;
+}
+
+export interface Board {
+	period: { kind: Period['kind']; from: string; to: string; label: string; partial: boolean };
+	compare: CompareBasis;
+	timeZone: string;
+	currency: string;
+	asOf: string | null;
+	tiles: TileData[];
+	options: PeriodOption[];
+	/** A sentence when the URL's period could not be used (the board then shows this month). */
+	problem: string | null;
+}
+
+export interface BoardRequest {
+	from?: string | null;
+	to?: string | null;
+	compare?: string | null;
+	now?: Date;
+}
+
+export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<Board> {
+	const now = request.now ?? new Date();
+	const settings = await getSettings(db);
+	const context: PeriodContext = {
+		timeZone: settings.timeZone,
+		fiscalYearStartMonth: settings.fiscalYearStartMonth,
+		now
+	};
+	const basis: CompareBasis = request.compare === 'year' ? 'year' : 'previous';
+	let problem: string | null = null;
+	let period: Period;
+	try {
+		period = resolvePeriod(
+			{
+				...(request.from ? { from: request.from } : {}),
+				...(request.to ? { to: request.to } : {})
+			},
+			context
+		);
+	} catch (error) {
+		if (!(error instanceof PeriodError)) throw error;
+		problem = `${error.message} Showing this month instead.`;
+		period = resolvePeriod({}, context);
+	}
+	const historyStart = await findHistoryStart(db, settings);
+	const run = (entry: MetricEntry, p: Period) =>
+		entry.compute(db, { period: p, settings, now, historyStart });
+
+	const tiles: TileData[] = [];
+	for (const id of BOARD_METRICS) {
+		const entry = getMetric(id);
+		const shown =
+			id === 'repeat-purchase-rate'
+				? await maturedPeriod(entry, period, context, run)
+				: { period, note: null };
+		tiles.push(await buildTile(entry, shown.period, shown.note, basis, context, run));
+	}
+	const asOf = tiles
+		.map((t) => t.asOf)
+		.filter((v): v is string => v !== null)
+		.sort()
+		.pop();
+	return {
+		period: {
+			kind: period.kind,
+			from: period.from,
+			to: period.to,
+			label: period.label,
+			partial: period.partial
+		},
+		compare: basis,
+		timeZone: settings.timeZone,
+		currency: settings.reportingCurrency,
+		asOf: asOf ?? null,
+		tiles,
+		options: periodOptions(context),
+		problem
+	};
+}
+
+type Run = (entry: MetricEntry, period: Period) => Promise<MetricFigures>;
+
+/**
+ * The repeat purchase rate shows the selected period when it is fully matured, else the latest
+ * fully matured period of the same kind before it; "matures on" only when there is none.
+ */
+async function maturedPeriod(
+	entry: MetricEntry,
+	selected: Period,
+	context: PeriodContext,
+	run: Run
+): Promise<{ period: Period; note: string | null }> {
+	const candidates = previousPeriods(selected, MATURITY_LOOKBACK, context).reverse();
+	let maturesOn: string | null = null;
+	for (const candidate of candidates) {
+		const figures = await run(entry, candidate);
+		if (candidate === candidates[0] && typeof figures.extra.maturesOn === 'string') {
+			maturesOn = figures.extra.maturesOn;
+		}
+		if (figures.extra.fullyMatured === true && figures.value !== null) {
+			return { period: candidate, note: null };
+		}
+		if (
+			typeof figures.extra.reason === 'string' &&
+			figures.extra.reason.includes('history start')
+		) {
+			break;
+		}
+	}
+	return { period: selected, note: maturesOn ? `matures on ${maturesOn}` : null };
+}
+
+async function buildTile(
+	entry: MetricEntry,
+	period: Period,
+	note: string | null,
+	basis: CompareBasis,
+	context: PeriodContext,
+	run: Run
+): Promise<TileData> {
+	const figures = await run(entry, period);
+	const comparePeriodOf = comparePeriod(period, basis, context);
+	const compared = await run(entry, comparePeriodOf);
+	const exact = exactOf(figures);
+	const compareExact = exactOf(compared);
+	const series: SparkPoint[] = [];
+	for (const p of previousPeriods(period, SPARKLINE_PERIODS, context)) {
+		const f = p === period || p.from === period.from ? figures : await run(entry, p);
+		series.push({ label: p.label, from: p.from, to: p.to, value: f.value, partial: p.partial });
+	}
+	const isRepeat = entry.id === 'repeat-purchase-rate';
+	const notes = [
+		note,
+		figures.extra.historyIncomplete === true ? 'history incomplete' : null,
+		typeof figures.extra.maturing === 'number' && figures.extra.maturing > 0 && !note
+			? `${figures.extra.maturing} still maturing`
+			: null
+	].filter((v): v is string => Boolean(v));
+	return {
+		id: entry.id,
+		label: entry.label,
+		definition: entry.definition,
+		unit: entry.unit,
+		better: entry.better,
+		periodLabel: isRepeat ? `${period.label.replace(/ to date$/, '')} cohort` : period.label,
+		value: figures.value,
+		numerator: figures.numerator,
+		denominator: figures.denominator,
+		n: figures.n,
+		status: statusOf(entry, exact, figures.n),
+		target: entry.target ?? null,
+		compare: {
+			label: comparePeriodOf.label,
+			basis,
+			value: compared.value,
+			delta: exact !== null && compareExact !== null ? exact - compareExact : null
+		},
+		note: notes.length ? notes.join(' · ') : null,
+		emptyReason:
+			figures.value === null
+				? typeof figures.extra.reason === 'string'
+					? figures.extra.reason
+					: 'No data for this period yet.'
+				: null,
+		series,
+		asOf: capped(figures.asOf, context.now)
+	};
+}
+
+function capped(asOf: Date | null, now: Date): string | null {
+	if (!asOf) return null;
+	return (asOf > now ? now : asOf).toISOString();
+}
+
+/** The picker's choices: the last 24 months, 8 quarters and 5 years, newest first. */
+function periodOptions(context: PeriodContext): PeriodOption[] {
+	const today = localDateOf(context.now, context.timeZone);
+	const options: PeriodOption[] = [];
+	const kinds: [Exclude<Period['kind'], 'custom'>, number][] = [
+		['month', 24],
+		['quarter', 8],
+		['year', 5]
+	];
+	for (const [kind, count] of kinds) {
+		const current = periodContaining(kind, today, context);
+		for (const p of previousPeriods(current, count, context).reverse()) {
+			options.push({ kind: p.kind, from: p.from, to: p.nominalTo, label: p.label });
+		}
+	}
+	return options;
+}

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import { defineMetric, emptyFigures } from './catalog-entry';
+
+interface NpsRow {
+	promoters: number;
+	passives: number;
+	detractors: number;
+	answered: number;
+	as_of: Date | null;
+}
+
+/** 100 × (promoters − detractors) / answered, rounded half away from zero, in integer arithmetic. */
+export function roundNps(promoters: number, detractors: number, answered: number): number {
+	const net = promoters - detractors;
+	const magnitude = Math.floor((200 * Math.abs(net) + answered) / (2 * answered));
+	return net < 0 ? -magnitude : magnitude;
+}
+
+export const nps = defineMetric({
+	id: 'nps',
+	label: 'NPS',
+	definition:
+		'Net Promoter Score: the share of promoters (9–10) minus the share of detractors (0–6) among customers who answered "How likely are you to recommend us?" in the period, from −100 to +100. Each customer counts once, with their latest answer in the period.',
+	unit: 'index',
+	better: 'higher',
+	async compute(db, { period }) {
+		const result = await sql<NpsRow>`
+			with latest as (
+				select distinct on (customer_id) customer_id, nps, responded_at
+				from survey_response
+				where nps is not null
+					and responded_at >= ${period.start} and responded_at < ${period.end}
+				order by customer_id, responded_at desc, response_id desc
+			)
+			select
+				count(*) filter (where nps >= 9)::int as promoters,
+				count(*) filter (where nps between 7 and 8)::int as passives,
+				count(*) filter (where nps <= 6)::int as detractors,
+				count(*)::int as answered,
+				max(responded_at) as as_of
+			from latest
+		`.execute(db);
+		const row = result.rows[0];
+		const answered = Number(row?.answered ?? 0);
+		if (!row || answered === 0) {
+			return emptyFigures(
+				'No NPS answers in this period; import survey responses with an nps score (0–10) to see it.'
+			);
+		}
+		const promoters = Number(row.promoters);
+		const detractors = Number(row.detractors);
+		return {
+			value: roundNps(promoters, detractors, answered),
+			exactValue: (100 * (promoters - detractors)) / answered,
+			numerator: null,
+			denominator: answered,
+			n: answered,
+			asOf: row.as_of ? new Date(row.as_of) : null,
+			extra: { promoters, passives: Number(row.passives), detractors, responses: answered }
+		};
+	}
+});
