@@ -1,11 +1,32 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
-import { startDatabase } from '$lib/server/db/instance';
+import { sequence } from '@sveltejs/kit/hooks';
+import { ensureInitialAdmin } from '$lib/server/auth/initial-admin';
+import { can } from '$lib/server/auth/permissions';
+import {
+	allowedWhilePasswordMustChange,
+	isPublicRoute,
+	routePermission
+} from '$lib/server/auth/route-access';
+import {
+	deleteSessionTokenCookie,
+	sessionCookieName,
+	setSessionTokenCookie,
+	validateSessionToken
+} from '$lib/server/auth/session';
+import { isLoopbackHost, isSecureOrigin, readDatabaseConfig } from '$lib/server/config';
+import { getDatabase, startDatabase } from '$lib/server/db/instance';
 import { UserError } from '$lib/server/errors';
 
 export const init: ServerInit = async () => {
 	try {
 		const database = await startDatabase();
 		console.log(`CX Command Center: database ready (${database.kind}, ${database.location}).`);
+		const config = readDatabaseConfig();
+		await ensureInitialAdmin(database.db, {
+			dataDir: config.kind === 'pglite' ? config.dataDir : process.env.CX_DATA_DIR || '.data',
+			log: (message) => console.log(message)
+		});
+		warnIfUnencrypted();
 	} catch (error) {
 		if (error instanceof UserError) {
 			console.error(error.message);
@@ -15,10 +36,69 @@ export const init: ServerInit = async () => {
 	}
 };
 
-export const handle: Handle = async ({ event, resolve }) => {
+function warnIfUnencrypted(): void {
+	const host = process.env.HOST || '127.0.0.1';
+	if (!isSecureOrigin() && !isLoopbackHost(host)) {
+		console.warn(
+			`Warning: listening on ${host} over plain http, so passwords and session cookies cross the network unencrypted; serve the command center behind https and set ORIGIN=https://… .`
+		);
+	}
+}
+
+/** Fills `locals` from the session cookie, sliding the cookie's expiry with the session's. */
+const authenticate: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.session = null;
+	const secure = isSecureOrigin();
+	const token = event.cookies.get(sessionCookieName(secure));
+	if (token) {
+		const { db } = await getDatabase();
+		const result = await validateSessionToken(db, token);
+		if (result) {
+			event.locals.user = result.user;
+			event.locals.session = result.session;
+			setSessionTokenCookie(event.cookies, token, result.session.expiresAt, secure);
+		} else {
+			deleteSessionTokenCookie(event.cookies, secure);
+		}
+	}
+	return resolve(event);
+};
+
+/** Every app route and action: signed in, password changed if it must be, and allowed by role. */
+const guard: Handle = async ({ event, resolve }) => {
+	const routeId = event.route.id;
+	if (routeId === null || isPublicRoute(routeId)) return resolve(event);
+	const user = event.locals.user;
+	if (!user) {
+		const target = event.url.pathname + event.url.search;
+		const query = target === '/' ? '' : `?redirectTo=${encodeURIComponent(target)}`;
+		return redirect(`/login${query}`);
+	}
+	if (user.mustChangePassword && !allowedWhilePasswordMustChange(routeId)) {
+		return redirect('/account?change=required');
+	}
+	const permission = routePermission(routeId);
+	if (!permission || !can(user.role, permission)) {
+		return new Response('Your role does not allow this page.', {
+			status: 403,
+			headers: { 'content-type': 'text/plain; charset=utf-8' }
+		});
+	}
+	return resolve(event);
+};
+
+function redirect(location: string): Response {
+	return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+}
+
+const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('x-frame-options', 'DENY');
+	if (event.locals.user) response.headers.set('cache-control', 'private, no-store');
 	return response;
 };
+
+export const handle = sequence(securityHeaders, authenticate, guard);

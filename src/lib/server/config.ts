@@ -22,3 +22,16 @@ export function describeDatabaseUrl(url: string): string {
 		return 'the server named in DATABASE_URL';
 	}
 }
+
+/** Cookies are Secure and `__Host-` named exactly when the app's public origin is https. */
+export function isSecureOrigin(env: NodeJS.ProcessEnv = process.env): boolean {
+	return (env.ORIGIN ?? '').trim().toLowerCase().startsWith('https://');
+}
+
+export function isLoopbackHost(host: string): boolean {
+	const name = host
+		.replace(/^\[|\](:\d+)?$/g, '')
+		.replace(/:\d+$/, '')
+		.toLowerCase();
+	return name === 'localhost' || name === '::1' || /^127\./.test(name);
+}

@@ -54,7 +54,7 @@ describe('the executive board', () => {
 		expect(active.series[0]!.value).toBe(14); // end of Jul 2025: Jan–Jul 2025
 		// Compared with May cut at the same elapsed time (1–15 May 12:00), window from 16 May 2025:
 		// the 10ths of Jun 2025 – May 2026 and May 2025's repeat buyer (20 May) = 25.
-		expect(active.compare).toMatchObject({ label: 'May 2026', value: 25, delta: 0 });
+		expect(active.compare).toMatchObject({ label: '1–15 May 2026', value: 25, delta: 0 });
 	});
 
 	it('shows the latest fully matured cohort for the repeat purchase rate, named', async () => {

@@ -8,6 +8,7 @@ import {
 	comparePeriod,
 	localDateOf,
 	periodContaining,
+	periodFromDates,
 	PeriodError,
 	previousPeriods,
 	resolvePeriod,
@@ -182,7 +183,10 @@ async function buildTile(
 		status: statusOf(entry, exact, figures.n),
 		target: entry.target ?? null,
 		compare: {
-			label: comparePeriodOf.label,
+			// A cut comparison names its days: "1–22 Oct 2026" rather than "Oct 2026".
+			label: period.partial
+				? periodFromDates(comparePeriodOf.from, comparePeriodOf.to, context).label
+				: comparePeriodOf.label,
 			basis,
 			value: compared.value,
 			delta: exact !== null && compareExact !== null ? exact - compareExact : null

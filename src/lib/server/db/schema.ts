@@ -194,6 +194,30 @@ export interface ProgramAssignmentTable {
 	created_at: CreatedAt;
 }
 
+export type UserRole = 'admin' | 'executive' | 'cx_lead' | 'viewer';
+
+export interface AppUserTable {
+	user_id: Id;
+	/** Lower case, trimmed: unique regardless of how it was typed. */
+	email: string;
+	name: string | null;
+	role: UserRole;
+	password_hash: string;
+	must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+	active: ColumnType<boolean, boolean | undefined, boolean>;
+	created_at: CreatedAt;
+	updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A sign-in session; `id` is hex(SHA-256(token)), the token itself is never stored. */
+export interface UserSessionTable {
+	id: string;
+	user_id: number;
+	created_at: Instant;
+	expires_at: Instant;
+	absolute_expires_at: Instant;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -210,4 +234,6 @@ export interface DB {
 	consent: ConsentTable;
 	program: ProgramTable;
 	program_assignment: ProgramAssignmentTable;
+	app_user: AppUserTable;
+	user_session: UserSessionTable;
 }

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+/** Debian's Chromium (STACK.md pitfall 11); CHROMIUM_PATH overrides it. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export async function launchBrowser(
+	options: { viewport?: { width: number; height: number }; isMobile?: boolean } = {}
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+	if (!fs.existsSync(CHROMIUM)) {
+		throw new Error(
+			`Chromium is not installed at ${CHROMIUM}; install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`
+		);
+	}
+	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-chromium-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		viewport: options.viewport ?? { width: 1280, height: 900 },
+		...(options.isMobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync'
+		]
+	});
+	return {
+		context,
+		async close() {
+			await context.close();
+			fs.rmSync(profile, { recursive: true, force: true });
+		}
+	};
+}

@@ -1,0 +1,36 @@
+import { openDatabase } from '$lib/server/db/database';
+import { migrateToLatest } from '$lib/server/db/migrate';
+import { createUser } from '$lib/server/auth/users';
+import type { Role } from '$lib/server/auth/permissions';
+import { loadFixtureCompany } from '../fixtures/company';
+import { loadPgliteTemplate } from './database';
+
+export const FIXTURE_PASSWORD = 'correct horse battery staple';
+
+export const FIXTURE_USERS: { email: string; role: Role }[] = [
+	{ email: 'admin@example.com', role: 'admin' },
+	{ email: 'exec@example.com', role: 'executive' },
+	{ email: 'lead@example.com', role: 'cx_lead' },
+	{ email: 'viewer@example.com', role: 'viewer' }
+];
+
+/**
+ * A PGlite data folder holding the fixture company and one user per role (password
+ * FIXTURE_PASSWORD), closed again so that a server or `cx` can open it.
+ */
+export async function prepareFixtureDataDir(dir: string, now = new Date()) {
+	const database = await openDatabase(
+		{ kind: 'pglite', dataDir: dir },
+		{ holder: 'test setup', loadDataDir: loadPgliteTemplate() }
+	);
+	try {
+		await migrateToLatest(database.db);
+		const company = await loadFixtureCompany(database.db, { now });
+		for (const user of FIXTURE_USERS) {
+			await createUser(database.db, { ...user, password: FIXTURE_PASSWORD });
+		}
+		return company;
+	} finally {
+		await database.close();
+	}
+}
