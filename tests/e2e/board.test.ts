@@ -18,6 +18,9 @@ import {
 // `cx metric --json` computes for the same periods, run on the same data before the server starts.
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SCREENSHOTS = path.resolve('test-results');
+/** With CX_README_SCREENSHOTS=1 the run also refreshes the README's screenshots in docs/. */
+const README_SHOTS = process.env.CX_README_SCREENSHOTS === '1' ? path.resolve('docs') : null;
+const SERIES_RGB = [0x25, 0x63, 0xeb]; // SERIES_COLOUR of the sparkline, #2563eb
 
 interface CliMetric {
 	value: number | null;
@@ -94,8 +97,11 @@ describe('the executive board in a browser', () => {
 		const berlin = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(now);
 		let year = Number(berlin.slice(0, 4));
 		let month = Number(berlin.slice(5, 7));
-		for (let i = 0; i < 12; i++) {
-			for (const id of ['active-customers', 'nps', 'repeat-purchase-rate']) {
+		// The repeat tile ends at the latest fully matured cohort, up to four months back.
+		for (let i = 0; i < 16; i++) {
+			const ids =
+				i < 12 ? ['active-customers', 'nps', 'repeat-purchase-rate'] : ['repeat-purchase-rate'];
+			for (const id of ids) {
 				await cxMetric(id, i === 0 ? null : monthRange(year, month));
 			}
 			month -= 1;
@@ -143,6 +149,139 @@ describe('the executive board in a browser', () => {
 				expect(rows.at(-1)!.period).toMatch(/to date/);
 			}
 			await page.screenshot({ path: path.join(SCREENSHOTS, 'board-desktop.png'), fullPage: true });
+			if (README_SHOTS) {
+				fs.mkdirSync(README_SHOTS, { recursive: true });
+				for (const label of ['Active customers', 'NPS']) {
+					await page.getByRole('article', { name: label }).getByText('Hide table').click();
+				}
+				await page.screenshot({ path: path.join(README_SHOTS, 'board.png') });
+			}
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('shows the repeat purchase rate of the named cohort, as cx computes it', async () => {
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.context.newPage();
+			await signIn(page);
+			const tile = page.getByRole('article', { name: 'Repeat purchase rate' });
+			const named = (await tile.getByText(/ cohort$/).innerText()).trim();
+			const { year, month } = parseMonthLabel(named);
+			const expected = await cxMetric('repeat-purchase-rate', monthRange(year, month));
+			expect(expected.value).not.toBeNull();
+			await expect
+				.poll(() => tile.getByText(expectedText('ratio', expected.value)).first().isVisible())
+				.toBe(true);
+			const rows = await tileTable(page, 'Repeat purchase rate');
+			expect(rows).toHaveLength(12);
+			expect(parseMonthLabel(rows.at(-1)!.period)).toEqual({ year, month });
+			for (const row of rows) {
+				const m = parseMonthLabel(row.period);
+				const value = (await cxMetric('repeat-purchase-rate', monthRange(m.year, m.month))).value;
+				expect(row.value, row.period).toBe(expectedText('ratio', value));
+			}
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('draws each sparkline in its series colour across the period columns', async () => {
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.context.newPage();
+			await signIn(page);
+			for (const label of ['Active customers', 'Repeat purchase rate', 'NPS']) {
+				const canvas = page.getByRole('article', { name: label }).locator('canvas');
+				await canvas.waitFor();
+				const columns = await canvas.evaluate((element, rgb) => {
+					const c = element as HTMLCanvasElement;
+					const context = c.getContext('2d');
+					if (!context) return [];
+					const { data, width, height } = context.getImageData(0, 0, c.width, c.height);
+					const hits = new Array<boolean>(12).fill(false);
+					for (let x = 0; x < width; x++) {
+						for (let y = 0; y < height; y++) {
+							const i = (y * width + x) * 4;
+							const close =
+								Math.abs(data[i]! - rgb[0]!) < 40 &&
+								Math.abs(data[i + 1]! - rgb[1]!) < 40 &&
+								Math.abs(data[i + 2]! - rgb[2]!) < 40 &&
+								data[i + 3]! > 128;
+							if (close) {
+								hits[Math.min(11, Math.floor((12 * x) / width))] = true;
+								break;
+							}
+						}
+					}
+					return hits;
+				}, SERIES_RGB);
+				expect(columns.filter(Boolean).length, label).toBeGreaterThanOrEqual(8);
+			}
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('changes the figures with the period and the comparison, kept in the URL', async () => {
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.context.newPage();
+			await signIn(page);
+			const active = page.getByRole('article', { name: 'Active customers' });
+			const before = await active.locator('.value').innerText();
+			const which = page.getByLabel('Which month');
+			const options = await which.locator('option').allInnerTexts();
+			const target = options[6]!; // six months back
+			await which.selectOption({ label: target });
+			await expect.poll(() => page.url()).toMatch(/from=\d{4}-\d\d-01&to=\d{4}-\d\d-\d\d/);
+			await expect.poll(() => active.getByText(target).first().isVisible()).toBe(true);
+			const { year, month } = parseMonthLabel(target);
+			const expected = await cxMetric('active-customers', monthRange(year, month));
+			await expect
+				.poll(() => active.locator('.value').innerText())
+				.toBe(expectedText('count', expected.value));
+			expect(expectedText('count', expected.value)).not.toBe(before);
+
+			const previousLine = await active.getByText(/ vs /).innerText();
+			await page.getByLabel('same period last year').check();
+			await expect.poll(() => page.url()).toContain('compare=year');
+			await expect
+				.poll(() => active.getByText(/ vs /).innerText())
+				.toContain(`vs ${MONTHS[month - 1]} ${year - 1}`);
+			expect(await active.getByText(/ vs /).innerText()).not.toBe(previousLine);
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('fits a phone in one column, then signs out', async () => {
+		const browser = await launchBrowser({ viewport: { width: 390, height: 844 }, isMobile: true });
+		try {
+			const page = await browser.context.newPage();
+			await signIn(page);
+			const boxes = [];
+			for (const label of ['Active customers', 'Repeat purchase rate', 'NPS']) {
+				boxes.push((await page.getByRole('article', { name: label }).boundingBox())!);
+			}
+			for (const box of boxes) {
+				expect(box.x).toBeCloseTo(boxes[0]!.x, 0);
+				expect(box.x + box.width).toBeLessThanOrEqual(390);
+			}
+			expect(boxes[1]!.y).toBeGreaterThan(boxes[0]!.y + boxes[0]!.height - 1);
+			expect(boxes[2]!.y).toBeGreaterThan(boxes[1]!.y + boxes[1]!.height - 1);
+			const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+			expect(scrollWidth).toBeLessThanOrEqual(390);
+			await page.screenshot({ path: path.join(SCREENSHOTS, 'board-phone.png'), fullPage: true });
+			if (README_SHOTS) {
+				await page.screenshot({ path: path.join(README_SHOTS, 'board-phone.png') });
+			}
+
+			await page.getByRole('button', { name: 'Sign out' }).click();
+			await page.getByRole('button', { name: 'Sign in' }).waitFor();
+			await page.goto(`${server.url}/`);
+			await expect.poll(() => page.url()).toContain('/login');
 		} finally {
 			await browser.close();
 		}
