@@ -14,7 +14,7 @@ import {
 	validateSessionToken
 } from '$lib/server/auth/session';
 import { isLoopbackHost, isSecureOrigin, readDatabaseConfig } from '$lib/server/config';
-import { getDatabase, startDatabase } from '$lib/server/db/instance';
+import { closeDatabase, getDatabase, startDatabase } from '$lib/server/db/instance';
 import { UserError } from '$lib/server/errors';
 
 export const init: ServerInit = async () => {
@@ -28,16 +28,19 @@ export const init: ServerInit = async () => {
 		});
 		warnIfUnencrypted();
 	} catch (error) {
-		if (error instanceof UserError) {
-			console.error(error.message);
-			process.exit(1);
-		}
-		throw error;
+		// One sentence, no stack trace; the database is closed so its folder is not left locked.
+		const message = error instanceof Error ? error.message : String(error);
+		console.error(
+			error instanceof UserError ? message : `The command center could not start: ${message}`
+		);
+		await closeDatabase().catch(() => undefined);
+		process.exit(1);
 	}
 };
 
 function warnIfUnencrypted(): void {
-	const host = process.env.HOST || '127.0.0.1';
+	// `npm start` sets HOST=127.0.0.1; adapter-node alone listens on every interface.
+	const host = process.env.HOST || '0.0.0.0';
 	if (!isSecureOrigin() && !isLoopbackHost(host)) {
 		console.warn(
 			`Warning: listening on ${host} over plain http, so passwords and session cookies cross the network unencrypted; serve the command center behind https and set ORIGIN=https://… .`

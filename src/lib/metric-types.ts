@@ -42,6 +42,8 @@ export interface TileData {
 		/** value − compare value, unrounded; null when either is missing. */
 		delta: number | null;
 	};
+	/** What the figure rests on when numerator and denominator do not say it (NPS's mix). */
+	basis?: string | null;
 	/** A short remark under the value: 'matures on 2026-12-01', 'history incomplete', … */
 	note: string | null;
 	/** When there is no value: what happened and what to do, in plain words. */

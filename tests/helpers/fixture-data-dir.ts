@@ -14,18 +14,27 @@ export const FIXTURE_USERS: { email: string; role: Role }[] = [
 	{ email: 'viewer@example.com', role: 'viewer' }
 ];
 
+export interface FixtureDataDirOptions {
+	/** Load the fixture company's data (default true); false leaves only the users. */
+	company?: boolean;
+}
+
 /**
- * A PGlite data folder holding the fixture company and one user per role (password
- * FIXTURE_PASSWORD), closed again so that a server or `cx` can open it.
+ * A PGlite data folder holding the fixture company (unless `company: false`) and one user per
+ * role (password FIXTURE_PASSWORD), closed again so that a server or `cx` can open it.
  */
-export async function prepareFixtureDataDir(dir: string, now = new Date()) {
+export async function prepareFixtureDataDir(
+	dir: string,
+	now = new Date(),
+	{ company: withCompany = true }: FixtureDataDirOptions = {}
+) {
 	const database = await openDatabase(
 		{ kind: 'pglite', dataDir: dir },
 		{ holder: 'test setup', loadDataDir: loadPgliteTemplate() }
 	);
 	try {
 		await migrateToLatest(database.db);
-		const company = await loadFixtureCompany(database.db, { now });
+		const company = withCompany ? await loadFixtureCompany(database.db, { now }) : undefined;
 		for (const user of FIXTURE_USERS) {
 			await createUser(database.db, { ...user, password: FIXTURE_PASSWORD });
 		}

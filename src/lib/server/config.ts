@@ -29,9 +29,8 @@ export function isSecureOrigin(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export function isLoopbackHost(host: string): boolean {
-	const name = host
-		.replace(/^\[|\](:\d+)?$/g, '')
-		.replace(/:\d+$/, '')
-		.toLowerCase();
+	let name = host.trim().toLowerCase();
+	if (name.startsWith('[')) name = name.slice(1, name.indexOf(']'));
+	else if (name.split(':').length === 2) name = name.slice(0, name.indexOf(':'));
 	return name === 'localhost' || name === '::1' || /^127\./.test(name);
 }

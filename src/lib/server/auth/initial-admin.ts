@@ -70,8 +70,8 @@ export async function ensureInitialAdmin(
 	if (result.created) {
 		log(
 			result.credentialsFile
-				? `Created the first admin account, ${result.email}; its generated password is in ${result.credentialsFile}. Sign in, change the password and delete that file.`
-				: `Created the first admin account, ${result.email}, with the password from CX_ADMIN_PASSWORD.`
+				? `Created the first admin account; its email and generated password are in ${result.credentialsFile}. Sign in, change the password and delete that file.`
+				: 'Created the first admin account (CX_ADMIN_EMAIL, default admin@example.com) with the password from CX_ADMIN_PASSWORD.'
 		);
 	}
 	return result;

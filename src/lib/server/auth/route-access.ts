@@ -28,7 +28,12 @@ export function allowedWhilePasswordMustChange(routeId: string | null): boolean 
 	return routeId !== null && PASSWORD_CHANGE_ROUTES.has(routeId);
 }
 
-/** After sign-in only a local path is followed (no `//host` or `/\host`), else the board. */
+/**
+ * After sign-in only a local path is followed (no `//host` or `/\host`), else the board. White
+ * space and control characters are refused too: browsers drop tabs and newlines from URLs, so
+ * `/<tab>/evil.example` would otherwise leave the site.
+ */
 export function safeRedirectTarget(target: string | null | undefined): string {
-	return target && /^\/(?![/\\])/.test(target) ? target : '/';
+	// eslint-disable-next-line no-control-regex -- control characters are what is refused
+	return target && /^\/(?![/\\])[^\s\u0000-\u001f\u007f]*$/.test(target) ? target : '/';
 }

@@ -72,9 +72,12 @@ describe('validating a session', () => {
 		const token = generateSessionToken();
 		await createSession(database.db, token, ana, T0);
 
-		// day 10: 20 days left, more than 15, so nothing moves
+		// half a day in: 29.5 days left, more than 29, so nothing is written
+		const fresh = await validateSessionToken(database.db, token, at(0.5));
+		expect(fresh?.session.expiresAt).toEqual(at(30));
+		// day 10: 20 days left, so it now lasts until day 10 + 30 = 40
 		const early = await validateSessionToken(database.db, token, at(10));
-		expect(early?.session.expiresAt).toEqual(at(30));
+		expect(early?.session.expiresAt).toEqual(at(40));
 		expect(early?.user).toEqual({
 			id: ana,
 			email: 'ana@example.com',
@@ -83,7 +86,7 @@ describe('validating a session', () => {
 			mustChangePassword: false
 		});
 
-		// day 29: 1 day left, so it now lasts until day 29 + 30 = 59
+		// day 29: 11 days left, so it now lasts until day 29 + 30 = 59
 		const slid = await validateSessionToken(database.db, token, at(29));
 		expect(slid?.session.expiresAt).toEqual(at(59));
 		expect((await sessionRows()).find((r) => r.user_id === ana)?.expires_at).toEqual(at(59));
@@ -96,8 +99,8 @@ describe('validating a session', () => {
 	it('never slides past the 90-day absolute lifetime, however often it is used', async () => {
 		const token = generateSessionToken();
 		await createSession(database.db, token, ana, T0);
-		// used every 10 days: slides at 20 → 50, 40 → 70, 60 → 90, 80 → min(110, 90) = 90
-		const expected: Record<number, number> = { 10: 30, 20: 50, 30: 50, 40: 70, 50: 70, 60: 90 };
+		// used every 10 days: each use slides to day + 30, never beyond day 90
+		const expected: Record<number, number> = { 10: 40, 20: 50, 30: 60, 40: 70, 50: 80, 60: 90 };
 		for (const day of [10, 20, 30, 40, 50, 60, 70, 80]) {
 			const result = await validateSessionToken(database.db, token, at(day));
 			expect(result?.session.expiresAt, `day ${day}`).toEqual(at(expected[day] ?? 90));

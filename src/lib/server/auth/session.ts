@@ -8,8 +8,11 @@ import type { Role } from './permissions';
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_LIFETIME_MS = 30 * DAY_MS;
 export const SESSION_ABSOLUTE_LIFETIME_MS = 90 * DAY_MS;
-/** A session used with less than this left is extended, so an active user stays signed in. */
-export const SESSION_RENEW_WITHIN_MS = 15 * DAY_MS;
+/**
+ * A session used with less than this left is extended to 30 days from now: a true 30-day idle
+ * timeout, written at most about once a day rather than on every request.
+ */
+export const SESSION_RENEW_WITHIN_MS = 29 * DAY_MS;
 
 export interface Session {
 	/** hex(SHA-256(token)) */

@@ -80,7 +80,7 @@ describe('creating users', () => {
 		expect(created).not.toHaveProperty('passwordHash');
 		const found = await findUserByEmail(database.db, 'ANA.LOPEZ@example.com');
 		expect(found?.id).toBe(created.id);
-		expect(found?.passwordHash).toMatch(/^\$argon2id\$/);
+		expect(found?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 		expect(await verifyPassword(found!.passwordHash, PASSWORD)).toBe(true);
 		expect(await findUserByEmail(database.db, 'nobody@example.com')).toBeUndefined();
 	});

@@ -73,6 +73,7 @@ describe('the executive board', () => {
 		const nps = tiles[2]!;
 		// 10, 9, 5, 8 → 2 promoters, 1 detractor of 4 → +25.
 		expect(nps.value).toBe(25);
+		expect(nps.basis).toBe('2 promoters, 1 passive and 1 detractor among 4 answers');
 		expect(nps.series.map((p) => p.value)).toEqual([
 			null,
 			null,

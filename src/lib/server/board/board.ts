@@ -76,8 +76,18 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		period = resolvePeriod({}, context);
 	}
 	const historyStart = await findHistoryStart(db, settings);
-	const run = (entry: MetricEntry, p: Period) =>
-		entry.compute(db, { period: p, settings, now, historyStart });
+	// The matured-cohort search, the sparklines and the comparisons ask for many of the same
+	// periods: each (metric, period) is computed once per board.
+	const computed = new Map<string, Promise<MetricFigures>>();
+	const run = (entry: MetricEntry, p: Period) => {
+		const key = `${entry.id} ${p.start.toISOString()} ${p.end.toISOString()}`;
+		let figures = computed.get(key);
+		if (!figures) {
+			figures = entry.compute(db, { period: p, settings, now, historyStart });
+			computed.set(key, figures);
+		}
+		return figures;
+	};
 
 	const tiles: TileData[] = [];
 	for (const id of BOARD_METRICS) {
@@ -133,12 +143,7 @@ async function maturedPeriod(
 		if (figures.extra.fullyMatured === true && figures.value !== null) {
 			return { period: candidate, note: null };
 		}
-		if (
-			typeof figures.extra.reason === 'string' &&
-			figures.extra.reason.includes('history start')
-		) {
-			break;
-		}
+		if (figures.extra.beforeHistory === true) break;
 	}
 	return { period: selected, note: maturesOn ? `matures on ${maturesOn}` : null };
 }
@@ -158,7 +163,7 @@ async function buildTile(
 	const compareExact = exactOf(compared);
 	const series: SparkPoint[] = [];
 	for (const p of previousPeriods(period, SPARKLINE_PERIODS, context)) {
-		const f = p === period || p.from === period.from ? figures : await run(entry, p);
+		const f = await run(entry, p);
 		series.push({ label: p.label, from: p.from, to: p.to, value: f.value, partial: p.partial });
 	}
 	const isRepeat = entry.id === 'repeat-purchase-rate';
@@ -191,6 +196,7 @@ async function buildTile(
 			value: compared.value,
 			delta: exact !== null && compareExact !== null ? exact - compareExact : null
 		},
+		basis: basisOf(figures),
 		note: notes.length ? notes.join(' · ') : null,
 		emptyReason:
 			figures.value === null
@@ -224,4 +230,13 @@ function periodOptions(context: PeriodContext): PeriodOption[] {
 		}
 	}
 	return options;
+}
+
+/** NPS's mix of answers, for the tile's "based on" line. */
+function basisOf(figures: MetricFigures): string | null {
+	const { promoters, passives, detractors, responses } = figures.extra;
+	if (typeof responses !== 'number') return null;
+	const count = (value: unknown, noun: string) =>
+		`${Number(value).toLocaleString('en-US')} ${noun}${value === 1 ? '' : 's'}`;
+	return `${count(promoters, 'promoter')}, ${count(passives, 'passive')} and ${count(detractors, 'detractor')} among ${count(responses, 'answer')}`;
 }

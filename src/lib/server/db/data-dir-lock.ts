@@ -31,7 +31,7 @@ export function acquireDataDirLock(
 	const file = path.join(dir, LOCK_FILE);
 	const owner: LockOwner = { pid: process.pid, startedAt: processStartTime(process.pid), holder };
 
-	for (let attempt = 0; attempt < 3; attempt++) {
+	for (let attempt = 0; attempt < 100; attempt++) {
 		try {
 			fs.writeFileSync(file, JSON.stringify(owner) + '\n', { flag: 'wx', mode: 0o600 });
 			return {
@@ -52,14 +52,62 @@ export function acquireDataDirLock(
 				`The data folder ${dir} is in use by another process (${describeHolder(existing)}, pid ${existing.pid}); stop it first or use another CX_DATA_DIR.`
 			);
 		}
+		if (!existing && ageMs(file) < 2000) {
+			sleep(20); // another process may be writing its lock file right now
+			continue;
+		}
+		removeStaleLock(dir, file, existing, warn);
+	}
+	throw new UserError(`Could not lock the data folder ${dir}; another process keeps taking it.`);
+}
+
+/**
+ * Removes a stale lock file, but only while holding a second, short-lived lock and only if the file
+ * still names the same dead owner: two processes finding the same stale lock cannot both remove
+ * it, nor can one remove the fresh lock the other has just written.
+ */
+function removeStaleLock(
+	dir: string,
+	file: string,
+	stale: LockOwner | undefined,
+	warn: (message: string) => void
+): void {
+	const takeover = `${file}.takeover`;
+	try {
+		fs.writeFileSync(takeover, String(process.pid), { flag: 'wx', mode: 0o600 });
+	} catch (error) {
+		if (errorCode(error) !== 'EEXIST') throw writeError(dir, error);
+		if (ageMs(takeover) > 10_000) fs.rmSync(takeover, { force: true });
+		else sleep(20);
+		return;
+	}
+	try {
+		const current = readOwner(file);
+		const unchanged = stale
+			? current?.pid === stale.pid && current.startedAt === stale.startedAt
+			: current === undefined;
+		if (!unchanged) return;
 		warn(
-			existing
-				? `Taking over a stale lock on ${dir} left by ${describeHolder(existing)} (pid ${existing.pid}, started ${existing.startedAt}), which is no longer running.`
+			stale
+				? `Taking over a stale lock on ${dir} left by ${describeHolder(stale)} (pid ${stale.pid}, started ${stale.startedAt}), which is no longer running.`
 				: `Taking over an unreadable lock file in ${dir}.`
 		);
 		fs.rmSync(file, { force: true });
+	} finally {
+		fs.rmSync(takeover, { force: true });
 	}
-	throw new UserError(`Could not lock the data folder ${dir}; another process keeps taking it.`);
+}
+
+function ageMs(file: string): number {
+	try {
+		return Date.now() - fs.statSync(file).mtimeMs;
+	} catch {
+		return Number.POSITIVE_INFINITY;
+	}
+}
+
+function sleep(ms: number): void {
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Who holds the folder right now, if anyone alive does. */

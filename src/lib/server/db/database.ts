@@ -71,13 +71,13 @@ const getPgTypeParser = ((oid: number, format?: 'text' | 'binary') => {
 async function openPglite(dataDir: string, options: OpenOptions): Promise<Database> {
 	let lock: DataDirLock | undefined;
 	let pgdata: string | undefined;
-	if (dataDir !== MEMORY) {
-		lock = acquireDataDirLock(dataDir, options.holder ?? 'server', options.warn);
-		pgdata = path.join(dataDir, PGDATA);
-		fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
-	}
 	let client: PGlite;
 	try {
+		if (dataDir !== MEMORY) {
+			lock = acquireDataDirLock(dataDir, options.holder ?? 'server', options.warn);
+			pgdata = path.join(dataDir, PGDATA);
+			fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
+		}
 		client = await PGlite.create({
 			...(pgdata ? { dataDir: pgdata } : {}),
 			...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
@@ -85,6 +85,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 		});
 	} catch (error) {
 		lock?.release();
+		if (error instanceof UserError) throw error;
 		const reason = error instanceof Error ? error.message : String(error);
 		throw new UserError(`Cannot open the embedded database in ${pgdata ?? 'memory'}: ${reason}.`);
 	}

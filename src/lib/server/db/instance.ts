@@ -26,3 +26,12 @@ export async function getDatabase(): Promise<Database> {
 	if (!holder.__cxDatabase) throw new Error('The database has not been started.');
 	return holder.__cxDatabase;
 }
+
+/** Closes the server's database if it was started (used when start-up fails half-way). */
+export async function closeDatabase(): Promise<void> {
+	const pending = holder.__cxDatabase;
+	holder.__cxDatabase = undefined;
+	if (!pending) return;
+	const database = await pending.catch(() => undefined);
+	await database?.close();
+}

@@ -63,21 +63,34 @@ export async function openCsv(
 		info: { lines: number };
 	}>;
 
-	let first: IteratorResult<{ record: string[]; info: { lines: number } }>;
+	const close = () => {
+		parser.destroy();
+		stream.destroy();
+	};
+	let header: string[];
 	try {
-		first = await records.next();
+		const first = await records.next();
+		if (first.done) {
+			throw new UserError(`${file} is empty; an ${format} CSV starts with a header row.`);
+		}
+		header = first.value.record.map((name) => name.trim().toLowerCase());
+		checkHeader(file, header, columns, format);
 	} catch (error) {
-		throw csvError(file, error);
+		close();
+		throw error instanceof UserError ? error : csvError(file, error);
 	}
-	if (first.done)
-		throw new UserError(`${file} is empty; an ${format} CSV starts with a header row.`);
-	const header = first.value.record.map((name) => name.trim().toLowerCase());
-	checkHeader(file, header, columns, format);
 
 	// csv-parse reports the line where a record ends and counts a CRLF inside a quoted field as two
 	// lines; both are corrected here so each row names the line where it starts.
 	let overcount = 0;
 	async function* rows(): AsyncIterable<CsvRow> {
+		try {
+			yield* readRows();
+		} finally {
+			close();
+		}
+	}
+	async function* readRows(): AsyncIterable<CsvRow> {
 		while (true) {
 			let next: IteratorResult<{ record: string[]; info: { lines: number } }>;
 			try {

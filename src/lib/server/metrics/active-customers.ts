@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { defineMetric, emptyFigures } from './catalog-entry';
-import { beforeHistoryReason, NO_ORDERS_REASON } from './history';
+import { beforeHistory, NO_ORDERS_REASON } from './history';
 import { addDays, startOfLocalDay } from './period';
 
 export const activeCustomers = defineMetric({
@@ -12,7 +12,7 @@ export const activeCustomers = defineMetric({
 	better: 'higher',
 	async compute(db, { period, settings, historyStart }) {
 		if (!historyStart) return emptyFigures(NO_ORDERS_REASON);
-		if (period.to < historyStart) return emptyFigures(beforeHistoryReason(historyStart));
+		if (period.to < historyStart) return beforeHistory(historyStart);
 
 		const windowFrom = addDays(period.to, -(settings.activityWindowDays - 1));
 		const row = await db

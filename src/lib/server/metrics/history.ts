@@ -1,12 +1,8 @@
-import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Settings } from '../settings';
+import { emptyFigures, type MetricFigures } from './catalog-entry';
 import { addDays, localDateOf, type LocalDate } from './period';
-
-/** The local calendar date of an instant column in the organization's time zone. */
-export function localDay(instant: Expression<Date>, timeZone: string): RawBuilder<string> {
-	return sql<string>`(${instant} at time zone ${timeZone})::date`;
-}
 
 /** The history start in force: the setting, else the local date of the earliest imported order. */
 export async function findHistoryStart(
@@ -29,6 +25,10 @@ export function knownFirstPurchaseFrom(historyStart: LocalDate): LocalDate {
 export const NO_ORDERS_REASON =
 	'No orders have been imported yet; import them with "cx import orders <file>".';
 
-export function beforeHistoryReason(historyStart: LocalDate): string {
-	return `This period ends before the history start (${historyStart}), so there is no data for it.`;
+/** Empty figures for a period that ends before the history start, flagged for callers. */
+export function beforeHistory(historyStart: LocalDate): MetricFigures {
+	return emptyFigures(
+		`This period ends before the history start (${historyStart}), so there is no data for it.`,
+		{ beforeHistory: true }
+	);
 }

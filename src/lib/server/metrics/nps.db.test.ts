@@ -51,7 +51,7 @@ describe('nps', () => {
 	it('is empty with what to do when nobody answered', async () => {
 		const march = await metric('2026-03-01', '2026-03-31');
 		expect(march.value).toBeNull();
-		expect(String(march.extra.reason)).toMatch(/import survey responses/);
+		expect(String(march.extra.reason)).toMatch(/survey responses with an nps answer/);
 	});
 });
 

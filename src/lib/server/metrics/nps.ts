@@ -44,7 +44,7 @@ export const nps = defineMetric({
 		const answered = Number(row?.answered ?? 0);
 		if (!row || answered === 0) {
 			return emptyFigures(
-				'No NPS answers in this period; import survey responses with an nps score (0–10) to see it.'
+				'No NPS answers in this period; the score appears once survey responses with an nps answer (0–10) come in.'
 			);
 		}
 		const promoters = Number(row.promoters);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { defineMetric, emptyFigures } from './catalog-entry';
-import { beforeHistoryReason, knownFirstPurchaseFrom, NO_ORDERS_REASON } from './history';
+import { beforeHistory, knownFirstPurchaseFrom, NO_ORDERS_REASON } from './history';
 import { addDays, localDateOf } from './period';
 
 /** Days after the first purchase day in which a second one counts as a repeat. */
@@ -26,7 +26,7 @@ export const repeatPurchaseRate = defineMetric({
 	better: 'higher',
 	async compute(db, { period, settings, historyStart, now }) {
 		if (!historyStart) return emptyFigures(NO_ORDERS_REASON);
-		if (period.to < historyStart) return emptyFigures(beforeHistoryReason(historyStart));
+		if (period.to < historyStart) return beforeHistory(historyStart);
 
 		const tz = settings.timeZone;
 		const latest = await db
