@@ -25,6 +25,7 @@ const SERIES_RGB = [0x25, 0x63, 0xeb]; // SERIES_COLOUR of the sparkline, #2563e
 interface CliMetric {
 	value: number | null;
 	period: { from: string; to: string };
+	compare: { from: string; to: string; value: number | null };
 }
 
 /** '2026-03' → the month's first and last day. */
@@ -71,14 +72,20 @@ describe('the executive board in a browser', () => {
 	const cli = new Map<string, CliMetric>();
 	let env: NodeJS.ProcessEnv;
 
-	async function cxMetric(id: string, range: { from: string; to: string } | null) {
-		const key = `${id} ${range?.from ?? 'now'}`;
+	async function cxMetric(
+		id: string,
+		range: { from: string; to: string } | null,
+		compare: 'previous' | 'year' = 'previous'
+	) {
+		const key = `${id} ${range?.from ?? 'now'} ${compare}`;
 		const cached = cli.get(key);
 		if (cached) return cached;
 		const args = [
 			'metric',
 			id,
 			'--json',
+			'--compare',
+			compare,
 			...(range ? ['--from', range.from, '--to', range.to] : [])
 		];
 		const result = await runCli(args, env);
@@ -104,6 +111,8 @@ describe('the executive board in a browser', () => {
 			for (const id of ids) {
 				await cxMetric(id, i === 0 ? null : monthRange(year, month));
 			}
+			// the month the period switch picks, compared with a year earlier
+			if (i === 6) await cxMetric('active-customers', monthRange(year, month), 'year');
 			month -= 1;
 			if (month === 0) {
 				month = 12;
@@ -251,6 +260,13 @@ describe('the executive board in a browser', () => {
 				.poll(() => active.getByText(/ vs /).innerText())
 				.toContain(`vs ${MONTHS[month - 1]} ${year - 1}`);
 			expect(await active.getByText(/ vs /).innerText()).not.toBe(previousLine);
+			const yearly = await cxMetric('active-customers', monthRange(year, month), 'year');
+			expect(yearly.compare.from).toBe(monthRange(year - 1, month).from);
+			const delta = (yearly.value ?? 0) - (yearly.compare.value ?? 0);
+			const deltaText = delta > 0 ? `+${delta}` : delta < 0 ? `\u2212${-delta}` : '±0';
+			expect(await active.getByText(/ vs /).innerText()).toContain(
+				`${deltaText.replace(/\d+/, (d) => Number(d).toLocaleString('en-US'))} vs`
+			);
 		} finally {
 			await browser.close();
 		}
