@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { ensureBuild } from './ensure-build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MAXRSS_PRELOAD = path.join(root, 'scripts', 'bench-maxrss.cjs');
 const { values, positionals } = parseArgs({
 	allowPositionals: true,
 	options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'boolean' } }
@@ -64,25 +65,21 @@ async function writeOrdersCsv(file, rows) {
 function runCx(args, env) {
 	return new Promise((resolve) => {
 		const started = performance.now();
-		const child = spawn(process.execPath, [path.join(root, 'build-cli/cli.js'), ...args], {
-			env,
-			stdio: ['ignore', 'pipe', 'pipe']
-		});
+		// The child reports its own peak resident memory (getrusage) as it exits.
+		const child = spawn(
+			process.execPath,
+			['--require', MAXRSS_PRELOAD, path.join(root, 'build-cli/cli.js'), ...args],
+			{
+				env,
+				stdio: ['ignore', 'pipe', 'pipe']
+			}
+		);
 		let stdout = '';
 		let stderr = '';
-		let peakKb = 0;
-		const poll = setInterval(() => {
-			try {
-				const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-				peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-			} catch {
-				// not on Linux, or the process just ended
-			}
-		}, 100);
 		child.stdout.on('data', (chunk) => (stdout += chunk));
 		child.stderr.on('data', (chunk) => (stderr += chunk));
 		child.on('exit', (code) => {
-			clearInterval(poll);
+			const peakKb = Number(/cx-maxrss-kb (\d+)/.exec(stderr)?.[1] ?? 0);
 			resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000, peakKb });
 		});
 	});
