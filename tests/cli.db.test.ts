@@ -522,3 +522,52 @@ describe('cx with bad arguments (exit 2)', () => {
 		expectFailure(await cx(args), 2, pattern);
 	});
 });
+
+describe('cx user add', () => {
+	const run = (args: string[], input?: string) =>
+		runCli(['user', 'add', ...args], childEnv(shared.env), input);
+
+	it('adds a user with the password from standard input (exit 0), once', async () => {
+		const added = await run(
+			['--email', 'New.Lead@Example.com', '--role', 'cx_lead', '--password-stdin'],
+			'a long enough password\n'
+		);
+		expect(added.code, added.stderr).toBe(0);
+		expect(added.stdout.trim()).toBe('Added new.lead@example.com as cx lead.');
+		expect(added.stdout + added.stderr).not.toContain('a long enough password');
+		// the same address again, in another case: refused because it is stored
+		expectFailure(
+			await run(
+				['--email', 'new.lead@example.com', '--role', 'viewer', '--password-stdin'],
+				'another long password\n'
+			),
+			1,
+			/already/
+		);
+	});
+
+	it('refuses a weak password (exit 1) and bad arguments (exit 2) in one sentence', async () => {
+		expectFailure(
+			await run(['--email', 'weak@example.com', '--role', 'viewer', '--password-stdin'], 'short\n'),
+			1,
+			/12 characters/
+		);
+		expectFailure(
+			await run(['--email', 'x@example.com', '--role', 'boss', '--password-stdin'], 'pw\n'),
+			2,
+			/--role must be one of admin, executive, cx_lead, viewer, not "boss"/
+		);
+		expectFailure(await run(['--role', 'viewer', '--password-stdin'], 'pw\n'), 2, /--email/);
+		// no terminal to ask in, and no --password-stdin: the password is never an argument
+		expectFailure(
+			await run(['--email', 'x@example.com', '--role', 'viewer']),
+			2,
+			/--password-stdin/
+		);
+		expectFailure(
+			await run(['--email', 'x@example.com', '--role', 'viewer', '--password', 'p']),
+			2,
+			/Unknown option "--password"/
+		);
+	});
+});

@@ -98,13 +98,14 @@ interface Spawned {
 	exited: Promise<ExitResult>;
 }
 
-function spawnNode(args: string[], env: NodeJS.ProcessEnv): Spawned {
+function spawnNode(args: string[], env: NodeJS.ProcessEnv, input?: string): Spawned {
 	const started = performance.now();
 	const child = spawn(process.execPath, args, {
 		cwd: ROOT,
 		env,
-		stdio: ['ignore', 'pipe', 'pipe']
+		stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
 	});
+	if (input !== undefined) child.stdin?.end(input);
 	children.add(child);
 	let stdout = '';
 	let stderr = '';
@@ -127,9 +128,10 @@ function spawnNode(args: string[], env: NodeJS.ProcessEnv): Spawned {
 export async function runNode(
 	args: string[],
 	env: NodeJS.ProcessEnv,
-	timeoutMs = 60_000
+	timeoutMs = 60_000,
+	input?: string
 ): Promise<ExitResult> {
-	const { child, exited } = spawnNode(args, env);
+	const { child, exited } = spawnNode(args, env, input);
 	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 	try {
 		return await exited;
@@ -138,9 +140,13 @@ export async function runNode(
 	}
 }
 
-/** Runs the built CLI: `node build-cli/cli.js <args>`. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<ExitResult> {
-	return runNode([CLI, ...args], env);
+/** Runs the built CLI: `node build-cli/cli.js <args>`, with `input` on its standard input. */
+export function runCli(
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	input?: string
+): Promise<ExitResult> {
+	return runNode([CLI, ...args], env, 60_000, input);
 }
 
 /** A TCP port that nothing listens on right now. */

@@ -2,6 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readDatabaseConfig } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
+import { isRole, ROLES } from '../auth/permissions';
+import { createUser } from '../auth/users';
 import { EXIT, UserError } from '../errors';
 import { importFxCsv } from '../ingest/fx';
 import type { ImportSummary } from '../ingest/import-result';
@@ -15,6 +17,10 @@ export interface CliIo {
 	/** True when progress lines may be redrawn in place. */
 	interactive: boolean;
 	env: NodeJS.ProcessEnv;
+	/** All of standard input (for --password-stdin). */
+	readStdin: () => Promise<string>;
+	/** Asks for a secret in a terminal without echoing it; undefined when there is no terminal. */
+	askSecret: (prompt: string) => Promise<string | undefined>;
 }
 
 export const USAGE = `Usage: npm run cx -- <command>
@@ -25,6 +31,9 @@ Commands:
   import fx <file>                          import canonical fx_rates (currency, day, rate)
   metric <id> [--from D] [--to D] [--compare previous|year] [--json]
                                             compute a metric; dates are YYYY-MM-DD, both inclusive
+  user add --email E --role R [--name N] [--password-stdin]
+                                            add a user (admin, executive, cx_lead or viewer); the
+                                            password is asked for, or read from standard input
 
 The data lives in CX_DATA_DIR (default .data) or on the PostgreSQL server in DATABASE_URL.
 Exit codes: 0 done, 1 failed (nothing stored), 2 bad arguments, 3 some rows rejected.`;
@@ -62,6 +71,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 			return importCommand(rest, io);
 		case 'metric':
 			return metricCommand(rest, io);
+		case 'user':
+			return userCommand(rest, io);
 		case undefined:
 		case 'help':
 		case '--help':
@@ -283,4 +294,65 @@ function describeArgsError(error: unknown): string {
 		return `The option "${option}" needs a value`;
 	}
 	return (message.split(/\.\s/)[0] ?? message).replace(/\.$/, '');
+}
+
+async function userCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const [action, ...rest] = argv;
+	if (action !== 'add') {
+		throw new UserError(
+			action
+				? `Unknown user command "${action}"; the user command is: add.`
+				: 'Say what to do: user add.',
+			EXIT.usage
+		);
+	}
+	const { values } = parse(
+		rest,
+		{
+			email: { type: 'string' },
+			role: { type: 'string' },
+			name: { type: 'string' },
+			'password-stdin': { type: 'boolean' }
+		},
+		0
+	);
+	const email = values.email as string | undefined;
+	const role = values.role as string | undefined;
+	if (!email) throw new UserError("Give the new user's email with --email.", EXIT.usage);
+	if (!role || !isRole(role)) {
+		throw new UserError(
+			`--role must be one of ${ROLES.join(', ')}${role ? `, not "${role}"` : ''}.`,
+			EXIT.usage
+		);
+	}
+	const password = await readNewPassword(io, Boolean(values['password-stdin']));
+	return withDatabase(io, 'user add', async ({ db }) => {
+		const user = await createUser(db, {
+			email,
+			role,
+			password,
+			...(values.name ? { name: values.name as string } : {})
+		});
+		io.out(`Added ${user.email} as ${user.role.replace('_', ' ')}.`);
+		return EXIT.ok;
+	});
+}
+
+/** The password never comes as an argument (it would show in the process list and history). */
+async function readNewPassword(io: CliIo, fromStdin: boolean): Promise<string> {
+	if (fromStdin) {
+		const text = (await io.readStdin()).replace(/\r?\n$/, '');
+		if (!text) throw new UserError('Standard input held no password.', EXIT.usage);
+		return text;
+	}
+	const first = await io.askSecret('Password for the new user: ');
+	if (first === undefined) {
+		throw new UserError(
+			'Give the password on standard input with --password-stdin, or run cx in a terminal to be asked for it.',
+			EXIT.usage
+		);
+	}
+	const again = await io.askSecret('The same password again: ');
+	if (first !== again) throw new UserError('The two passwords are not the same.', EXIT.usage);
+	return first;
 }
