@@ -159,11 +159,15 @@ export async function changeOwnPassword(
 	});
 }
 
+/** Work that must commit or roll back with a change, such as its audit row. */
+export type AlsoInTransaction = (trx: Transaction<DB>) => Promise<void>;
+
 /** An admin sets a new password for someone: they are signed out and must change it. */
 export async function resetPassword(
 	db: Kysely<DB>,
 	userId: number,
-	newPassword: string
+	newPassword: string,
+	alsoInTransaction?: AlsoInTransaction
 ): Promise<void> {
 	const user = await getPasswordHolder(db, userId);
 	const problem = checkPasswordStrength(newPassword, user.email);
@@ -176,6 +180,7 @@ export async function resetPassword(
 			.where('user_id', '=', userId)
 			.execute();
 		await trx.deleteFrom('user_session').where('user_id', '=', userId).execute();
+		await alsoInTransaction?.(trx);
 	});
 }
 
@@ -213,7 +218,12 @@ async function lockUserKeepingAnAdmin(
 }
 
 /** Gives a user another role; they are signed out so the new role applies at once. */
-export async function changeRole(db: Kysely<DB>, userId: number, role: Role): Promise<void> {
+export async function changeRole(
+	db: Kysely<DB>,
+	userId: number,
+	role: Role,
+	alsoInTransaction?: AlsoInTransaction
+): Promise<void> {
 	if (!isRole(role)) throw new UserError(`"${String(role)}" is not a role.`);
 	await db.transaction().execute(async (trx) => {
 		const user = await lockUserKeepingAnAdmin(
@@ -229,11 +239,16 @@ export async function changeRole(db: Kysely<DB>, userId: number, role: Role): Pr
 			.where('user_id', '=', userId)
 			.execute();
 		await trx.deleteFrom('user_session').where('user_id', '=', userId).execute();
+		await alsoInTransaction?.(trx);
 	});
 }
 
 /** Stops a user from signing in and ends their sessions; their row stays for the record. */
-export async function deactivateUser(db: Kysely<DB>, userId: number): Promise<void> {
+export async function deactivateUser(
+	db: Kysely<DB>,
+	userId: number,
+	alsoInTransaction?: AlsoInTransaction
+): Promise<void> {
 	await db.transaction().execute(async (trx) => {
 		await lockUserKeepingAnAdmin(
 			trx,
@@ -247,5 +262,6 @@ export async function deactivateUser(db: Kysely<DB>, userId: number): Promise<vo
 			.where('user_id', '=', userId)
 			.execute();
 		await trx.deleteFrom('user_session').where('user_id', '=', userId).execute();
+		await alsoInTransaction?.(trx);
 	});
 }

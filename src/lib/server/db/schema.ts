@@ -218,6 +218,16 @@ export interface UserSessionTable {
 	absolute_expires_at: Instant;
 }
 
+/** One audited action; no personal values, only ids (`user:12`) and codes. Never updated. */
+export interface AuditLogTable {
+	audit_id: Id;
+	at: CreatedAt;
+	actor_user_id: number | null;
+	action: string;
+	target: string | null;
+	detail: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -236,4 +246,5 @@ export interface DB {
 	program_assignment: ProgramAssignmentTable;
 	app_user: AppUserTable;
 	user_session: UserSessionTable;
+	audit_log: AuditLogTable;
 }

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { DB } from './db/schema';
+
+export type AuditAction =
+	'user.add' | 'user.reset-password' | 'user.change-role' | 'user.deactivate';
+
+export interface AuditEntry {
+	actorUserId: number | null;
+	action: AuditAction;
+	/** What was acted on, by id only (`user:12`): never an email, a name or any other value. */
+	target: string | null;
+	/** Codes such as `{ role: 'cx_lead' }`; never personal values or secrets. */
+	detail?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+	id: number;
+	at: Date;
+	detail: Record<string, unknown> | undefined;
+}
+
+export function userTarget(userId: number): string {
+	return `user:${userId}`;
+}
+
+export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
+	await db
+		.insertInto('audit_log')
+		.values({
+			actor_user_id: entry.actorUserId,
+			action: entry.action,
+			target: entry.target,
+			detail: entry.detail === undefined ? null : JSON.stringify(entry.detail)
+		})
+		.execute();
+}
+
+/** The newest `limit` entries, newest first. */
+export async function listAudit(db: Kysely<DB>, limit: number): Promise<AuditRecord[]> {
+	const rows = await db
+		.selectFrom('audit_log')
+		.select(['audit_id', 'at', 'actor_user_id', 'action', 'target', 'detail'])
+		.orderBy('at', 'desc')
+		.orderBy('audit_id', 'desc')
+		.limit(limit)
+		.execute();
+	return rows.map((row) => ({
+		id: row.audit_id,
+		at: row.at,
+		actorUserId: row.actor_user_id,
+		action: row.action as AuditAction,
+		target: row.target,
+		detail: row.detail ?? undefined
+	}));
+}
