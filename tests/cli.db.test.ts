@@ -571,3 +571,108 @@ describe('cx user add', () => {
 		);
 	});
 });
+
+describe('cx backup and restore', () => {
+	const first = [
+		'shop,K-1,k1,2026-01-05,order,20,,,',
+		'shop,K-2,k2,2025-11-15,order,15,,,',
+		'shop,K-3,k1,2026-01-20,order,7.5,,,'
+	];
+	const later = ['shop,K-4,k3,2026-01-10,order,9,,,', 'shop,K-5,k4,2026-01-11,order,4,,,'];
+	let target: DataTarget;
+
+	beforeAll(async () => {
+		target = await createDataTarget();
+	});
+	afterAll(async () => target?.dispose());
+
+	async function metric(): Promise<unknown> {
+		const result = await cx(
+			['metric', 'active-customers', '--from', '2026-01-01', '--to', '2026-01-31', '--json'],
+			target
+		);
+		expect(result.code, result.stderr).toBe(0);
+		return JSON.parse(result.stdout);
+	}
+
+	if (kind === 'pglite') {
+		it('restores the state of the backup, keeping the replaced data folder aside', async () => {
+			const firstFile = ordersCsv('backup-first.csv', first);
+			expectImport(await cx(['import', 'orders', firstFile], target), 0, {
+				rows: 3,
+				stored: 3,
+				skipped: 0,
+				rejected: 0
+			});
+			const before = await metric();
+			expect(before).toMatchObject({ value: 2 });
+
+			const file = path.join(files, 'cx-backup.tar.gz');
+			const backup = await cx(['backup', file], target);
+			expect(backup.stderr).toBe('');
+			expectOneSentence(backup.stdout, /^Backed up .* \([\d.]+ MB\): 2 customers, 3 orders\.$/);
+			expect(backup.code).toBe(0);
+			expect(fs.statSync(file).size).toBeGreaterThan(0);
+			expect(fs.existsSync(`${file}.partial`)).toBe(false);
+
+			expectImport(
+				await cx(['import', 'orders', ordersCsv('backup-later.csv', later)], target),
+				0,
+				{
+					rows: 2,
+					stored: 2,
+					skipped: 0,
+					rejected: 0
+				}
+			);
+			expect(await metric()).toMatchObject({ value: 4 });
+
+			const restore = await cx(['restore', file], target);
+			expect(restore.stderr).toBe('');
+			expectOneSentence(
+				restore.stdout,
+				/^Restored .*; the previous data was kept in .+before-restore-/
+			);
+			expect(restore.code).toBe(0);
+			const kept = /kept in (\S+), which/.exec(restore.stdout)?.[1] ?? '';
+			expect(fs.existsSync(path.join(kept, 'PG_VERSION')), kept).toBe(true);
+
+			expect(await metric()).toEqual(before);
+			expectImport(await cx(['import', 'orders', firstFile], target), 0, {
+				rows: 3,
+				stored: 0,
+				skipped: 3,
+				rejected: 0
+			});
+		}, 180_000);
+
+		it('refuses to overwrite a file without --force (exit 2), and replaces it with --force', async () => {
+			const file = writeFile('existing-backup.tar.gz', 'keep me\n');
+			expectFailure(await cx(['backup', file], target), 2, /already exists.*--force/);
+			expect(fs.readFileSync(file, 'utf8')).toBe('keep me\n');
+			const forced = await cx(['backup', file, '--force'], target);
+			expect(forced.code, forced.stderr).toBe(0);
+			expect(fs.statSync(file).size).toBeGreaterThan(1000);
+		});
+
+		it('refuses a file that is not a backup or does not exist (exit 1), changing nothing', async () => {
+			const before = await metric();
+			const text = writeFile('not-a-backup.tar.gz', 'just some text\n');
+			expectFailure(await cx(['restore', text], target), 1, /is not a cx backup/);
+			expectFailure(
+				await cx(['restore', path.join(files, 'no-such-backup.tar.gz')], target),
+				1,
+				/no such file/
+			);
+			expect(await metric()).toEqual(before);
+		});
+	} else {
+		it('points to pg_dump and pg_restore on PostgreSQL (exit 1)', async () => {
+			const file = path.join(files, 'pg-backup.tar.gz');
+			expectFailure(await cx(['backup', file], target), 1, /pg_dump --format=custom/);
+			expect(fs.existsSync(file)).toBe(false);
+			const text = writeFile('pg-restore.dump', 'anything\n');
+			expectFailure(await cx(['restore', text], target), 1, /pg_restore.*pg_dump/);
+		});
+	}
+});

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readDatabaseConfig } from '../config';
+import { backupDatabase, checkBackupTarget, refuseOnPostgres, restoreDatabase } from '../db/backup';
 import { openDatabase, type Database } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { isRole, ROLES } from '../auth/permissions';
@@ -34,6 +36,10 @@ Commands:
   user add --email E --role R [--name N] [--password-stdin]
                                             add a user (admin, executive, cx_lead or viewer); the
                                             password is asked for, or read from standard input
+  backup <file> [--force]                   copy the embedded database to a file, e.g.
+                                            cx-2026-07-01.tar.gz (PostgreSQL: use pg_dump)
+  restore <file>                            replace the embedded database with a backup; the
+                                            previous files are kept aside (PostgreSQL: pg_restore)
 
 The data lives in CX_DATA_DIR (default .data) or on the PostgreSQL server in DATABASE_URL.
 Exit codes: 0 done, 1 failed (nothing stored), 2 bad arguments, 3 some rows rejected.`;
@@ -73,6 +79,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 			return metricCommand(rest, io);
 		case 'user':
 			return userCommand(rest, io);
+		case 'backup':
+			return backupCommand(rest, io);
+		case 'restore':
+			return restoreCommand(rest, io);
 		case undefined:
 		case 'help':
 		case '--help':
@@ -242,7 +252,8 @@ function parse(
 	argv: readonly string[],
 	options: ParseArgsConfig['options'],
 	positionalCount: number,
-	command = 'import orders'
+	command = 'import orders',
+	example = 'data.csv'
 ) {
 	let parsed;
 	try {
@@ -263,7 +274,7 @@ function parse(
 			positionalCount === 0
 				? `Unexpected argument "${parsed.positionals[0]}"; run "npm run cx -- help" for usage.`
 				: parsed.positionals.length < positionalCount
-					? `Name the file to read, e.g. "npm run cx -- ${command} data.csv".`
+					? `Name the file${command === 'backup' ? '' : ' to read'}, e.g. "npm run cx -- ${command} ${example}".`
 					: `Too many arguments (${parsed.positionals.slice(positionalCount).join(' ')}); run "npm run cx -- help" for usage.`,
 			EXIT.usage
 		);
@@ -294,6 +305,44 @@ function describeArgsError(error: unknown): string {
 		return `The option "${option}" needs a value`;
 	}
 	return (message.split(/\.\s/)[0] ?? message).replace(/\.$/, '');
+}
+
+async function backupCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { values, positionals } = parse(
+		argv,
+		{ force: { type: 'boolean' } },
+		1,
+		'backup',
+		'cx-backup.tar.gz'
+	);
+	const file = path.resolve(positionals[0] as string);
+	const force = Boolean(values.force);
+	refuseOnPostgres(readDatabaseConfig(io.env), 'backup');
+	checkBackupTarget(file, force);
+	return withDatabase(io, 'backup', async (database) => {
+		const { bytes, customers, orders } = await backupDatabase(database, file, force);
+		const n = (value: number) => value.toLocaleString('en-US');
+		io.out(
+			`Backed up ${database.location} to ${file} (${(bytes / 1_000_000).toFixed(1)} MB): ${n(customers)} customer${customers === 1 ? '' : 's'}, ${n(orders)} order${orders === 1 ? '' : 's'}.`
+		);
+		return EXIT.ok;
+	});
+}
+
+async function restoreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { positionals } = parse(argv, {}, 1, 'restore', 'cx-backup.tar.gz');
+	const file = path.resolve(positionals[0] as string);
+	const config = readDatabaseConfig(io.env);
+	const { previous, applied } = await restoreDatabase(config, file, io.err);
+	const migrated = applied.length
+		? `, brought up to date with ${applied.length} migration${applied.length > 1 ? 's' : ''}`
+		: '';
+	io.out(
+		previous
+			? `Restored ${file}${migrated}; the previous data was kept in ${previous}, which you may delete once you are satisfied.`
+			: `Restored ${file}${migrated}.`
+	);
+	return EXIT.ok;
 }
 
 async function userCommand(argv: readonly string[], io: CliIo): Promise<number> {

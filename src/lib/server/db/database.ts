@@ -15,6 +15,8 @@ export interface Database {
 	readonly kind: 'pglite' | 'postgres';
 	/** Where the data lives, without credentials: a folder, 'memory', or host:port/db. */
 	readonly location: string;
+	/** PGlite only: the whole data folder as a gzipped tarball (what `cx backup` writes). */
+	readonly dumpDataDir?: () => Promise<Blob>;
 	close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface OpenOptions {
 	holder?: string;
 	/** PGlite only: start from this data-folder dump (tests use an empty template). */
 	loadDataDir?: Blob;
+	/** PGlite only: the data folder's lock, already held by the caller, who also releases it. */
+	heldLock?: DataDirLock;
 	warn?: (message: string) => void;
 }
 
@@ -74,7 +78,9 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 	let client: PGlite;
 	try {
 		if (dataDir !== MEMORY) {
-			lock = acquireDataDirLock(dataDir, options.holder ?? 'server', options.warn);
+			lock = options.heldLock
+				? undefined
+				: acquireDataDirLock(dataDir, options.holder ?? 'server', options.warn);
 			pgdata = path.join(dataDir, PGDATA);
 			fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
 		}
@@ -95,6 +101,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 		db,
 		kind: 'pglite',
 		location: dataDir === MEMORY ? 'memory' : dataDir,
+		dumpDataDir: () => client.dumpDataDir('gzip'),
 		async close() {
 			if (closed) return;
 			closed = true;
