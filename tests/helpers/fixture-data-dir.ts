@@ -1,6 +1,7 @@
 import { openDatabase } from '$lib/server/db/database';
 import { migrateToLatest } from '$lib/server/db/migrate';
 import { createUser } from '$lib/server/auth/users';
+import { updateSettings } from '$lib/server/settings';
 import type { Role } from '$lib/server/auth/permissions';
 import { loadFixtureCompany } from '../fixtures/company';
 import { loadPgliteTemplate } from './database';
@@ -17,6 +18,11 @@ export const FIXTURE_USERS: { email: string; role: Role }[] = [
 export interface FixtureDataDirOptions {
 	/** Load the fixture company's data (default true); false leaves only the users. */
 	company?: boolean;
+	/**
+	 * The organization name (default 'Fixture Company'); null leaves the organization not set up, so
+	 * an admin's first visit to the board goes to /admin/setup.
+	 */
+	organizationName?: string | null;
 }
 
 /**
@@ -26,7 +32,7 @@ export interface FixtureDataDirOptions {
 export async function prepareFixtureDataDir(
 	dir: string,
 	now = new Date(),
-	{ company: withCompany = true }: FixtureDataDirOptions = {}
+	{ company: withCompany = true, organizationName = 'Fixture Company' }: FixtureDataDirOptions = {}
 ) {
 	const database = await openDatabase(
 		{ kind: 'pglite', dataDir: dir },
@@ -35,6 +41,7 @@ export async function prepareFixtureDataDir(
 	try {
 		await migrateToLatest(database.db);
 		const company = withCompany ? await loadFixtureCompany(database.db, { now }) : undefined;
+		if (organizationName !== null) await updateSettings(database.db, { organizationName });
 		for (const user of FIXTURE_USERS) {
 			await createUser(database.db, { ...user, password: FIXTURE_PASSWORD });
 		}

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from './db/schema';
 
 export type AuditAction =
-	'user.add' | 'user.reset-password' | 'user.change-role' | 'user.deactivate';
+	'user.add' | 'user.reset-password' | 'user.change-role' | 'user.deactivate' | 'settings.update';
 
 export interface AuditEntry {
 	actorUserId: number | null;

@@ -2,6 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from './db/schema';
 
 export interface Settings {
+	/** Set at the first admin sign-in (/admin/setup); null until then. */
+	organizationName: string | null;
 	timeZone: string;
 	reportingCurrency: string;
 	/** 1 = January. */
@@ -13,13 +15,15 @@ export interface Settings {
 }
 
 type Key =
+	| 'organization_name'
 	| 'time_zone'
 	| 'reporting_currency'
 	| 'fiscal_year_start_month'
 	| 'activity_window_days'
 	| 'history_start';
 
-const keyOf: Record<keyof Settings, Key> = {
+export const keyOf: Record<keyof Settings, Key> = {
+	organizationName: 'organization_name',
 	timeZone: 'time_zone',
 	reportingCurrency: 'reporting_currency',
 	fiscalYearStartMonth: 'fiscal_year_start_month',
@@ -30,6 +34,7 @@ const keyOf: Record<keyof Settings, Key> = {
 /** Until the organization is set up: the server's IANA zone, USD and a January fiscal year. */
 export function defaultSettings(): Settings {
 	return {
+		organizationName: null,
 		timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
 		reportingCurrency: 'USD',
 		fiscalYearStartMonth: 1,
@@ -46,6 +51,7 @@ export async function getSettings(db: Kysely<DB>): Promise<Settings> {
 		const value = stored.get(keyOf[name]);
 		if (value !== undefined && valid(value)) settings[name] = value as Settings[K];
 	};
+	pick('organizationName', (v) => v === null || (typeof v === 'string' && v.trim() !== ''));
 	pick('timeZone', (v) => typeof v === 'string');
 	pick('reportingCurrency', (v) => typeof v === 'string' && /^[A-Z]{3}$/.test(v));
 	pick(

@@ -10,6 +10,7 @@ const PUBLIC_ROUTES = new Set(['/login', '/healthz']);
 const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/': 'board:view',
 	'/account': 'account:manage-own',
+	'/admin/setup': 'settings:manage',
 	'/admin/users': 'users:manage',
 	'/logout': 'account:manage-own'
 };
