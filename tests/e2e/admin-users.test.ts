@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
+import { prepareFixtureDataDir } from '../helpers/fixture-data-dir';
 import {
 	childEnv,
 	makeTempDir,
@@ -8,57 +8,10 @@ import {
 	stopAllChildren,
 	type ServerProcess
 } from '../helpers/processes';
+import { call, sessionOf, signIn } from '../helpers/http';
 
 // The user administration page of the built server, over HTTP: fetch without following
 // redirects, the session cookie kept by hand, form actions posted as a browser would.
-
-interface Answer {
-	status: number;
-	location: string | null;
-	setCookies: string[];
-	body: string;
-}
-
-async function call(
-	base: string,
-	target: string,
-	options: { form?: Record<string, string>; token?: string } = {}
-): Promise<Answer> {
-	const headers: Record<string, string> = { accept: 'text/html' };
-	if (options.token) headers.cookie = `cx_session=${options.token}`;
-	let body: string | undefined;
-	if (options.form) {
-		headers['content-type'] = 'application/x-www-form-urlencoded';
-		headers.origin = base;
-		body = new URLSearchParams(options.form).toString();
-	}
-	const response = await fetch(`${base}${target}`, {
-		method: options.form ? 'POST' : 'GET',
-		headers,
-		body,
-		redirect: 'manual',
-		signal: AbortSignal.timeout(15_000)
-	});
-	return {
-		status: response.status,
-		location: response.headers.get('location'),
-		setCookies: response.headers.getSetCookie(),
-		body: await response.text()
-	};
-}
-
-async function signIn(base: string, email: string, password: string): Promise<Answer> {
-	return call(base, '/login', { form: { email, password } });
-}
-
-/** Signs in (it must succeed) and returns the session token. */
-async function sessionOf(base: string, email: string, password = FIXTURE_PASSWORD) {
-	const answer = await signIn(base, email, password);
-	expect(answer.status, answer.body.slice(0, 300)).toBe(303);
-	const cookie = answer.setCookies.find((c) => c.startsWith('cx_session='));
-	expect(cookie).toBeDefined();
-	return cookie!.split(';')[0]!.slice('cx_session='.length);
-}
 
 /** The user id in the table row that names `email`, as the page's hidden field carries it. */
 function userIdIn(html: string, email: string): string {

@@ -18,55 +18,13 @@ import {
 	stopAllChildren,
 	type ServerProcess
 } from '../helpers/processes';
+import { call, sessionOf, signIn, type Answer } from '../helpers/http';
 
 // Sign-in, sessions and the route guard of the built server, over HTTP: fetch without following
 // redirects, cookies kept by hand, form actions posted as a browser would (with Origin).
 
 const SIGN_IN_FAILED = 'The email or password is not right.';
 const TOKEN = /^[a-z2-7]{32}$/;
-
-interface Answer {
-	status: number;
-	location: string | null;
-	headers: Headers;
-	setCookies: string[];
-	body: string;
-}
-
-interface RequestOptions {
-	/** Form fields: the request becomes a POST of application/x-www-form-urlencoded. */
-	form?: Record<string, string>;
-	/** The whole Cookie header. */
-	cookie?: string;
-	/** The Origin header of a POST; the server's own origin unless given. */
-	origin?: string;
-}
-
-async function call(base: string, target: string, options: RequestOptions = {}): Promise<Answer> {
-	// as a browser's form post: without text/html SvelteKit answers an action with JSON
-	const headers: Record<string, string> = { accept: 'text/html' };
-	if (options.cookie) headers.cookie = options.cookie;
-	let body: string | undefined;
-	if (options.form) {
-		headers['content-type'] = 'application/x-www-form-urlencoded';
-		headers.origin = options.origin ?? base;
-		body = new URLSearchParams(options.form).toString();
-	}
-	const response = await fetch(`${base}${target}`, {
-		method: options.form ? 'POST' : 'GET',
-		headers,
-		body,
-		redirect: 'manual',
-		signal: AbortSignal.timeout(15_000)
-	});
-	return {
-		status: response.status,
-		location: response.headers.get('location'),
-		headers: response.headers,
-		setCookies: response.headers.getSetCookie(),
-		body: await response.text()
-	};
-}
 
 interface ParsedCookie {
 	name: string;
@@ -91,25 +49,6 @@ function sessionCookie(answer: Answer, name: string): ParsedCookie {
 	const cookies = answer.setCookies.map(parseSetCookie).filter((c) => c.name === name);
 	expect(cookies, `one Set-Cookie ${name} in ${JSON.stringify(answer.setCookies)}`).toHaveLength(1);
 	return cookies[0]!;
-}
-
-async function signIn(
-	base: string,
-	email: string,
-	password: string,
-	{ redirectTo, origin }: { redirectTo?: string; origin?: string } = {}
-): Promise<Answer> {
-	return call(base, '/login', {
-		form: { email, password, ...(redirectTo === undefined ? {} : { redirectTo }) },
-		origin
-	});
-}
-
-/** Signs in (it must succeed) and returns the session token of the `cx_session` cookie. */
-async function sessionOf(base: string, email: string, password = FIXTURE_PASSWORD) {
-	const answer = await signIn(base, email, password);
-	expect(answer.status, answer.body.slice(0, 300)).toBe(303);
-	return sessionCookie(answer, 'cx_session').value;
 }
 
 /** A GET to 127.0.0.1 with a Host header of our choosing (fetch cannot set one). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
+import { prepareFixtureDataDir } from '../helpers/fixture-data-dir';
+import { call, sessionOf } from '../helpers/http';
 import {
 	childEnv,
 	makeTempDir,
@@ -11,50 +12,6 @@ import {
 
 // The organization setup page of the built server, over HTTP, on a data folder whose organization
 // is not set up yet: fetch without following redirects, the session cookie kept by hand.
-
-interface Answer {
-	status: number;
-	location: string | null;
-	setCookies: string[];
-	body: string;
-}
-
-async function call(
-	base: string,
-	target: string,
-	options: { form?: Record<string, string>; token?: string } = {}
-): Promise<Answer> {
-	const headers: Record<string, string> = { accept: 'text/html' };
-	if (options.token) headers.cookie = `cx_session=${options.token}`;
-	let body: string | undefined;
-	if (options.form) {
-		headers['content-type'] = 'application/x-www-form-urlencoded';
-		headers.origin = base;
-		body = new URLSearchParams(options.form).toString();
-	}
-	const response = await fetch(`${base}${target}`, {
-		method: options.form ? 'POST' : 'GET',
-		headers,
-		body,
-		redirect: 'manual',
-		signal: AbortSignal.timeout(15_000)
-	});
-	return {
-		status: response.status,
-		location: response.headers.get('location'),
-		setCookies: response.headers.getSetCookie(),
-		body: await response.text()
-	};
-}
-
-/** Signs in (it must succeed) and returns the session token. */
-async function sessionOf(base: string, email: string) {
-	const answer = await call(base, '/login', { form: { email, password: FIXTURE_PASSWORD } });
-	expect(answer.status, answer.body.slice(0, 300)).toBe(303);
-	const cookie = answer.setCookies.find((c) => c.startsWith('cx_session='));
-	expect(cookie).toBeDefined();
-	return cookie!.split(';')[0]!.slice('cx_session='.length);
-}
 
 /** The board's meta line (period · comparison · time zone), as a person reads it. */
 function metaLine(html: string): string {
