@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
+import { userErrorMessage } from '../../../../tests/helpers/errors';
+import { openSessions, sessionsStillValid } from '../../../../tests/helpers/sessions';
 import { UserError } from '../errors';
 import { verifyPassword } from './password';
 import type { Role } from './permissions';
-import { createSession, generateSessionToken, validateSessionToken } from './session';
+import { validateSessionToken } from './session';
 import {
 	changeOwnPassword,
 	changeRole,
@@ -35,32 +37,9 @@ async function user(role: Role, extra: { mustChangePassword?: boolean } = {}) {
 	});
 }
 
-async function signedIn(userId: number, count = 2): Promise<string[]> {
-	const tokens: string[] = [];
-	for (let i = 0; i < count; i++) {
-		const token = generateSessionToken();
-		await createSession(database.db, token, userId, NOW);
-		tokens.push(token);
-	}
-	return tokens;
-}
-
-async function stillValid(tokens: string[]): Promise<boolean[]> {
-	const results: boolean[] = [];
-	for (const token of tokens) {
-		results.push((await validateSessionToken(database.db, token, NOW)) !== null);
-	}
-	return results;
-}
-
-async function refusal(work: () => Promise<unknown>): Promise<string> {
-	const error: unknown = await work().then(
-		() => undefined,
-		(e: unknown) => e
-	);
-	expect(error).toBeInstanceOf(UserError);
-	return (error as UserError).message;
-}
+const signedIn = (userId: number, count = 2) => openSessions(database.db, userId, count, NOW);
+const stillValid = (tokens: string[]) => sessionsStillValid(database.db, tokens, NOW);
+const refusal = userErrorMessage;
 
 describe('creating users', () => {
 	it('stores the email lower-cased and trimmed, and a hash instead of the password', async () => {

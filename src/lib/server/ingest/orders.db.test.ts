@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
+import { thrownBy } from '../../../../tests/helpers/errors';
 import { UserError } from '../errors';
 import { updateSettings } from '../settings';
 import { emptySummary, type ImportProgress } from './import-result';
@@ -53,16 +54,7 @@ async function rowCounts() {
 }
 
 /** Runs `work` and returns the error it throws (failing the test if it does not throw). */
-async function thrown(work: () => Promise<unknown>): Promise<Error> {
-	let caught: unknown;
-	try {
-		await work();
-	} catch (error) {
-		caught = error;
-	}
-	expect(caught, 'expected the import to throw').toBeInstanceOf(Error);
-	return caught as Error;
-}
+const thrown = thrownBy;
 
 beforeAll(async () => {
 	database = await openTestDatabase();
