@@ -12,6 +12,12 @@ export interface Settings {
 	activityWindowDays: number;
 	/** 'YYYY-MM-DD', or null: then the earliest imported order's local date. */
 	historyStart: string | null;
+	/** Marketing messages per customer per ISO week above which contact pressure counts them. */
+	frequencyCapPerWeek: number;
+	/** The annual discount rate d of CLV, a fraction: 0 ≤ d < 1 (0.10 = 10%). */
+	discountRate: number;
+	/** The margin applied to CLV, a fraction: 0 < m ≤ 1; at 1 the figure is "revenue CLV". */
+	margin: number;
 }
 
 type Key =
@@ -20,7 +26,10 @@ type Key =
 	| 'reporting_currency'
 	| 'fiscal_year_start_month'
 	| 'activity_window_days'
-	| 'history_start';
+	| 'history_start'
+	| 'frequency_cap_per_week'
+	| 'discount_rate'
+	| 'margin';
 
 export const keyOf: Record<keyof Settings, Key> = {
 	organizationName: 'organization_name',
@@ -28,7 +37,10 @@ export const keyOf: Record<keyof Settings, Key> = {
 	reportingCurrency: 'reporting_currency',
 	fiscalYearStartMonth: 'fiscal_year_start_month',
 	activityWindowDays: 'activity_window_days',
-	historyStart: 'history_start'
+	historyStart: 'history_start',
+	frequencyCapPerWeek: 'frequency_cap_per_week',
+	discountRate: 'discount_rate',
+	margin: 'margin'
 };
 
 /** Until the organization is set up: the server's IANA zone, USD and a January fiscal year. */
@@ -39,7 +51,10 @@ export function defaultSettings(): Settings {
 		reportingCurrency: 'USD',
 		fiscalYearStartMonth: 1,
 		activityWindowDays: 365,
-		historyStart: null
+		historyStart: null,
+		frequencyCapPerWeek: 4,
+		discountRate: 0.1,
+		margin: 1
 	};
 }
 
@@ -60,6 +75,9 @@ export async function getSettings(db: Kysely<DB>): Promise<Settings> {
 	);
 	pick('activityWindowDays', (v) => Number.isInteger(v) && (v as number) >= 1);
 	pick('historyStart', (v) => v === null || (typeof v === 'string' && /^\d{4}-\d\d-\d\d$/.test(v)));
+	pick('frequencyCapPerWeek', (v) => Number.isInteger(v) && (v as number) >= 1);
+	pick('discountRate', (v) => typeof v === 'number' && v >= 0 && v < 1);
+	pick('margin', (v) => typeof v === 'number' && v > 0 && v <= 1);
 	return settings;
 }
 

@@ -39,6 +39,8 @@ const everyone = { admin: true, executive: true, cx_lead: true, viewer: true };
 const EXPECTED: Record<string, Access> = {
 	'/': everyone,
 	'/account': everyone,
+	'/admin/audit': { admin: true, executive: false, cx_lead: false, viewer: false },
+	'/admin/settings': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/setup': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/users': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/logout': everyone,

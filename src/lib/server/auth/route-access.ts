@@ -10,6 +10,9 @@ const PUBLIC_ROUTES = new Set(['/login', '/healthz']);
 const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/': 'board:view',
 	'/account': 'account:manage-own',
+	// the log names acting users by email, which only those who manage users see
+	'/admin/audit': 'users:manage',
+	'/admin/settings': 'settings:manage',
 	'/admin/setup': 'settings:manage',
 	'/admin/users': 'users:manage',
 	'/logout': 'account:manage-own'
