@@ -15,6 +15,7 @@ import {
 } from '$lib/server/auth/session';
 import { isLoopbackHost, isSecureOrigin, readDatabaseConfig } from '$lib/server/config';
 import { closeDatabase, getDatabase, startDatabase } from '$lib/server/db/instance';
+import { startDemo } from '$lib/server/demo/runtime';
 import { UserError } from '$lib/server/errors';
 
 export const init: ServerInit = async () => {
@@ -22,10 +23,11 @@ export const init: ServerInit = async () => {
 		const database = await startDatabase();
 		console.log(`CX Command Center: database ready (${database.kind}, ${database.location}).`);
 		const config = readDatabaseConfig();
-		await ensureInitialAdmin(database.db, {
-			dataDir: config.kind === 'pglite' ? config.dataDir : process.env.CX_DATA_DIR || '.data',
-			log: (message) => console.log(message)
-		});
+		const dataDir = config.kind === 'pglite' ? config.dataDir : process.env.CX_DATA_DIR || '.data';
+		const log = (message: string) => console.log(message);
+		await ensureInitialAdmin(database.db, { dataDir, log });
+		// In the background: the server answers (and `/` shows progress) while the demo is written.
+		await startDemo(database.db, { dataDir, log });
 		warnIfUnencrypted();
 	} catch (error) {
 		// One sentence, no stack trace; the database is closed so its folder is not left locked.

@@ -676,3 +676,67 @@ describe('cx backup and restore', () => {
 		});
 	}
 });
+
+describe('cx seed and cx demo remove', () => {
+	let target: DataTarget;
+	beforeAll(async () => {
+		target = await createDataTarget();
+	});
+	afterAll(async () => {
+		await target?.dispose();
+	});
+
+	const active = async () => {
+		const result = await cx(
+			['metric', 'active-customers', '--from', '2026-03-01', '--to', '2026-03-31', '--json'],
+			target
+		);
+		expect(result.code, result.stderr).toBe(0);
+		return JSON.parse(result.stdout) as { value: number; n: number };
+	};
+
+	it('refuses bad sizes, seeds, anchors (exit 2) and an anchor in the future', async () => {
+		expectFailure(await cx(['seed', '--customers', 'many'], target), 2, /--customers "many"/);
+		expectFailure(await cx(['seed', '--customers', '5'], target), 2, /from 100 to/);
+		expectFailure(await cx(['seed', '--anchor', '2026-02-30'], target), 2, /--anchor/);
+		expectFailure(await cx(['seed', '--anchor', '2999-01-01'], target), 2, /in the future/);
+		expectFailure(await cx(['demo', 'forget'], target), 2, /Unknown demo command/);
+	});
+
+	it('seeds the demo company once (exit 0), then refuses a second seed (exit 1)', async () => {
+		const seeded = await cx(
+			['seed', '--customers', '300', '--anchor', '2026-03-31', '--seed', 'cli'],
+			target
+		);
+		expect(seeded.code, seeded.stderr).toBe(0);
+		expect(seeded.stdout).toMatch(
+			/^Seeded the demo company into .+: [\d,]+ people, [\d,]+ rows, three years up to 2026-03-31/
+		);
+		expect((await active()).value).toBeGreaterThan(100);
+		expectFailure(await cx(['seed'], target), 1, /already here.*demo remove/);
+	});
+
+	it('offers to remove the demo after a real import', async () => {
+		const file = ordersCsv('with-demo.csv', [
+			'shop,D-1,C-1,2026-03-02T10:00:00Z,order,10.00,USD,web,'
+		]);
+		const result = await cx(['import', 'orders', file], target);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toContain('The demo company is still in this installation');
+		expect(result.stdout).toContain('demo remove');
+	});
+
+	it('removes every demo row (exit 0) and keeps the imported customer', async () => {
+		const removed = await cx(['demo', 'remove'], target);
+		expect(removed.code, removed.stderr).toBe(0);
+		expect(removed.stdout).toMatch(
+			/^Removed the demo company from .+: [\d,]+ customers and [\d,]+ rows/
+		);
+		// the one real customer bought on 2 March: active at the end of March
+		expect(await active()).toMatchObject({ value: 1 });
+		const again = await cx(['demo', 'remove'], target);
+		expect(again.stdout).toMatch(/No demo data in .+; nothing to remove\./);
+		// with real customers in, the demo no longer goes in
+		expectFailure(await cx(['seed'], target), 1, /already holds real customer data/);
+	});
+});

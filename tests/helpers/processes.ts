@@ -26,7 +26,10 @@ const INHERITED_SETTINGS = [
 	'PORT',
 	'HOST',
 	'ORIGIN',
-	'SHUTDOWN_TIMEOUT'
+	'SHUTDOWN_TIMEOUT',
+	'CX_DEMO',
+	'CX_DEMO_USERS',
+	'CX_DEMO_CUSTOMERS'
 ];
 
 /** This process's environment without any database or address setting, in UTC, plus `extra`. */
@@ -35,7 +38,8 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 	for (const name of INHERITED_SETTINGS) delete env[name];
 	// A known admin password: no initial-credentials.txt is written into the working tree when
 	// a server runs on DATABASE_URL.
-	return { ...env, TZ: 'UTC', CX_ADMIN_PASSWORD: 'test admin password', ...extra };
+	// No demo company unless a test asks for one (CX_DEMO: '1'): most tests bring their own data.
+	return { ...env, TZ: 'UTC', CX_ADMIN_PASSWORD: 'test admin password', CX_DEMO: '0', ...extra };
 }
 
 export function makeTempDir(prefix: string): string {
@@ -176,16 +180,24 @@ export interface ServerProcess {
 	stop(signal?: NodeJS.Signals, graceMs?: number): Promise<ExitResult & { killed: boolean }>;
 }
 
-/** Starts `node build` on a free port of 127.0.0.1 without waiting for it to answer. */
-export async function spawnServer(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+/**
+ * Starts `node build` on a free port of 127.0.0.1 (HOST and ORIGIN set) without waiting for it to
+ * answer; with `npmStart`, runs `scripts/start.js` as `npm start` does, with only PORT (and `host`,
+ * if given) set, as a new user would.
+ */
+export async function spawnServer(
+	env: NodeJS.ProcessEnv,
+	{ npmStart = false, host }: { npmStart?: boolean; host?: string } = {}
+): Promise<ServerProcess> {
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
-	const spawned = spawnNode([SERVER], {
-		...env,
-		PORT: String(port),
-		HOST: '127.0.0.1',
-		ORIGIN: url
-	});
+	const spawned = npmStart
+		? spawnNode([path.join(ROOT, 'scripts', 'start.js')], {
+				...env,
+				PORT: String(port),
+				...(host ? { HOST: host } : {})
+			})
+		: spawnNode([SERVER], { ...env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: url });
 	let exited = false;
 	void spawned.exited.then(
 		() => (exited = true),
@@ -222,9 +234,10 @@ export async function spawnServer(env: NodeJS.ProcessEnv): Promise<ServerProcess
 /** Starts the built server and waits until `GET /healthz` answers 200. */
 export async function startServer(
 	env: NodeJS.ProcessEnv,
-	timeoutMs = 60_000
+	timeoutMs = 60_000,
+	options: { npmStart?: boolean; host?: string } = {}
 ): Promise<ServerProcess> {
-	const server = await spawnServer(env);
+	const server = await spawnServer(env, options);
 	try {
 		await waitForHealth(server, timeoutMs);
 	} catch (error) {

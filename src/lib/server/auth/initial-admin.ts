@@ -83,7 +83,7 @@ async function anyUser(db: Kysely<DB>): Promise<boolean> {
 	);
 }
 
-function generatePassword(): string {
+export function generatePassword(): string {
 	// rejection sampling: bytes past the last whole multiple of the alphabet would bias it
 	const limit = 256 - (256 % PASSWORD_ALPHABET.length);
 	let password = '';
@@ -99,7 +99,7 @@ function generatePassword(): string {
 	return password;
 }
 
-function writeCredentialsFile(dataDir: string, email: string, password: string): string {
+export function writeCredentialsFile(dataDir: string, email: string, password: string): string {
 	const folder = path.resolve(dataDir);
 	fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
 	fs.chmodSync(folder, 0o700);

@@ -40,6 +40,7 @@ const EXPECTED: Record<string, Access> = {
 	'/': everyone,
 	'/account': everyone,
 	'/admin/audit': { admin: true, executive: false, cx_lead: false, viewer: false },
+	'/admin/demo': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/settings': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/setup': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/users': { admin: true, executive: false, cx_lead: false, viewer: false },

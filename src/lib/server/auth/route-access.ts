@@ -12,6 +12,7 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/account': 'account:manage-own',
 	// the log names acting users by email, which only those who manage users see
 	'/admin/audit': 'users:manage',
+	'/admin/demo': 'settings:manage',
 	'/admin/settings': 'settings:manage',
 	'/admin/setup': 'settings:manage',
 	'/admin/users': 'users:manage',

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readDatabaseConfig } from '../config';
+import { copyToCommand } from './copy-to-command';
 import { backupDatabase, checkBackupTarget, refuseOnPostgres, restoreDatabase } from '../db/backup';
 import { openDatabase, type Database } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
@@ -12,6 +13,9 @@ import type { ImportSummary } from '../ingest/import-result';
 import { importOrdersCsv } from '../ingest/orders';
 import { evaluateMetric, getMetric, parseCompareBasis, type MetricJson } from '../metrics/evaluate';
 import { parseLocalDate, PeriodError } from '../metrics/period';
+import { removeDemo } from '../demo/remove';
+import { parseCustomers, seedDemo } from '../demo/seed';
+import { getDemoState } from '../demo/state';
 
 export interface CliIo {
 	out: (text: string) => void;
@@ -40,6 +44,12 @@ Commands:
                                             cx-2026-07-01.tar.gz (PostgreSQL: use pg_dump)
   restore <file>                            replace the embedded database with a backup; the
                                             previous files are kept aside (PostgreSQL: pg_restore)
+  copy-to                                   copy the embedded database to an empty PostgreSQL 15+
+                                            server (URL from CX_COPY_TO_URL or standard input)
+  seed [--customers N] [--seed S] [--anchor D]
+                                            fill an empty installation with the demo company
+                                            (default 6,000 customers, three years up to today)
+  demo remove                               delete every demo row, the demo users and settings
 
 The data lives in CX_DATA_DIR (default .data) or on the PostgreSQL server in DATABASE_URL.
 Exit codes: 0 done, 1 failed (nothing stored), 2 bad arguments, 3 some rows rejected.`;
@@ -83,6 +93,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 			return backupCommand(rest, io);
 		case 'restore':
 			return restoreCommand(rest, io);
+		case 'copy-to':
+			return copyToCommand(rest, io);
+		case 'seed':
+			return seedCommand(rest, io);
+		case 'demo':
+			return demoCommand(rest, io);
 		case undefined:
 		case 'help':
 		case '--help':
@@ -116,7 +132,13 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 				importOrdersCsv(db, file, { ...(source ? { source } : {}), onProgress: progress.update })
 			);
 			progress.done();
-			return report(io, summary, 'order', started);
+			const code = report(io, summary, 'order', started);
+			if (summary.stored > 0 && (await getDemoState(db))) {
+				io.out(
+					'The demo company is still in this installation, mixed into every figure with your data; remove it with "npm run cx -- demo remove".'
+				);
+			}
+			return code;
 		});
 	}
 	if (kind === 'fx') {
@@ -404,4 +426,77 @@ async function readNewPassword(io: CliIo, fromStdin: boolean): Promise<string> {
 	const again = await io.askSecret('The same password again: ');
 	if (first !== again) throw new UserError('The two passwords are not the same.', EXIT.usage);
 	return first;
+}
+
+async function seedCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { values } = parse(
+		argv,
+		{ customers: { type: 'string' }, seed: { type: 'string' }, anchor: { type: 'string' } },
+		0
+	);
+	const customers =
+		values.customers === undefined ? undefined : parseCustomers(values.customers as string);
+	const seed = values.seed as string | undefined;
+	if (seed !== undefined && !/^[\x21-\x7e]{1,64}$/.test(seed)) {
+		throw new UserError('--seed takes 1 to 64 visible ASCII characters.', EXIT.usage);
+	}
+	let anchor = values.anchor as string | undefined;
+	if (anchor !== undefined) {
+		try {
+			anchor = parseLocalDate(anchor);
+		} catch (error) {
+			if (error instanceof PeriodError)
+				throw new UserError(`--anchor: ${error.message}`, EXIT.usage);
+			throw error;
+		}
+	}
+	return withDatabase(io, 'seed', async ({ db, location }) => {
+		let last = 0;
+		const summary = await seedDemo(db, {
+			...(customers !== undefined ? { customers } : {}),
+			...(seed !== undefined ? { seed } : {}),
+			...(anchor !== undefined ? { anchor } : {}),
+			onProgress: ({ done, total }) => {
+				const now = performance.now();
+				if (now - last < (io.interactive ? 250 : 10_000)) return;
+				last = now;
+				const line = `… ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} people written`;
+				io.err(io.interactive ? `\r${line}` : line);
+			}
+		});
+		if (io.interactive) io.err('\r\u001b[K');
+		const n = (value: number) => value.toLocaleString('en-US');
+		io.out(
+			`Seeded the demo company into ${location}: ${n(summary.people)} people, ${n(summary.rows)} rows, three years up to ${summary.anchor}, in ${summary.seconds.toFixed(1)} s (${n(summary.chunks)} transactions, the longest ${Math.round(summary.longestChunkMs)} ms).`
+		);
+		if (anchor !== undefined) {
+			io.out(
+				'With --anchor the demo stays at that date; without it, a running server keeps it current.'
+			);
+		}
+		return EXIT.ok;
+	});
+}
+
+async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const [action, ...rest] = argv;
+	if (action !== 'remove') {
+		throw new UserError(
+			action
+				? `Unknown demo command "${action}"; the demo command is: remove.`
+				: 'Say what to do: demo remove.',
+			EXIT.usage
+		);
+	}
+	parse(rest, {}, 0);
+	return withDatabase(io, 'demo remove', async ({ db, location }) => {
+		const summary = await removeDemo(db);
+		const n = (value: number) => value.toLocaleString('en-US');
+		io.out(
+			summary.customers || summary.users
+				? `Removed the demo company from ${location}: ${n(summary.customers)} customers and ${n(summary.rows)} rows, ${summary.users} demo users${summary.fxRatesRemoved ? ', its exchange rates' : ''}.`
+				: `No demo data in ${location}; nothing to remove.`
+		);
+		return EXIT.ok;
+	});
 }

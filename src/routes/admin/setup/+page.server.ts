@@ -1,6 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getDatabase } from '$lib/server/db/instance';
+import { startDemoRegeneration } from '$lib/server/demo/runtime';
+import { getDemoState } from '$lib/server/demo/state';
 import { UserError } from '$lib/server/errors';
 import {
 	ACTIVITY_WINDOW_MAX,
@@ -26,8 +28,9 @@ export const actions: Actions = {
 	save: async ({ locals, request, url }) => {
 		const form = await request.formData();
 		const { db } = await getDatabase();
+		let changed: string[];
 		try {
-			await saveOrganizationSetup(db, locals.user!.id, {
+			changed = await saveOrganizationSetup(db, locals.user!.id, {
 				organizationName: form.get('organizationName'),
 				timeZone: form.get('timeZone'),
 				reportingCurrency: form.get('reportingCurrency'),
@@ -38,7 +41,16 @@ export const actions: Actions = {
 			if (error instanceof UserError) return fail(400, { message: error.message });
 			throw error;
 		}
+		// The demo's amounts were drawn in the old currency: draw it again (the board shows progress).
+		const regenerating =
+			changed.includes('reporting_currency') &&
+			(await getDemoState(db)) !== null &&
+			startDemoRegeneration(db);
 		if (url.searchParams.get('first') === '1') redirect(303, '/');
-		return { done: 'Saved.' };
+		return {
+			done: regenerating
+				? 'Saved. The demo company is being drawn again in the new currency; the board shows the progress.'
+				: 'Saved.'
+		};
 	}
 };

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser';
+import { call, sessionOf } from '../helpers/http';
+import { childEnv, makeTempDir, startServer, stopAllChildren } from '../helpers/processes';
+
+// A new user's first start, as `npm start` runs it (scripts/start.js, no ORIGIN, no HOST): the
+// demo company is written in the background while the server answers and `/` shows the progress,
+// the demo users' passwords are in the credentials file, and sign-in works in a real browser.
+
+const folders: string[] = [];
+afterAll(async () => {
+	await stopAllChildren();
+	for (const folder of folders) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+function newDataDir(): string {
+	const dir = makeTempDir('cx-first-start-');
+	folders.push(dir);
+	return dir;
+}
+
+/** The demo users' passwords, by email, from the credentials file. */
+function demoPasswords(dataDir: string): Map<string, string> {
+	const file = path.join(dataDir, 'initial-credentials.txt');
+	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+	return new Map(
+		[...text.matchAll(/email: (\S+@demo\.example)\s+password: (\S+)/g)].map((m) => [
+			m[1] as string,
+			m[2] as string
+		])
+	);
+}
+
+describe('first start with `npm start` on an empty folder', () => {
+	it('seeds the demo company while answering, shows the progress, then the board', async () => {
+		const dataDir = newDataDir();
+		const env = childEnv({ CX_DATA_DIR: dataDir, CX_DEMO: '1' });
+		delete env.CX_ADMIN_PASSWORD;
+		const started = performance.now();
+		const server = await startServer(env, 120_000, { npmStart: true });
+
+		const passwords = demoPasswords(dataDir);
+		expect([...passwords.keys()].sort()).toEqual([
+			'cx.lead@demo.example',
+			'executive@demo.example',
+			'viewer@demo.example'
+		]);
+		expect(fs.statSync(path.join(dataDir, 'initial-credentials.txt')).mode & 0o777).toBe(0o600);
+		const token = await sessionOf(
+			server.url,
+			'executive@demo.example',
+			passwords.get('executive@demo.example')
+		);
+
+		// The default demo takes many seconds to write: the first look finds it under way.
+		const first = await call(server.url, '/', { token });
+		expect(first.status, server.output().stderr).toBe(200);
+		expect(first.body).toContain('Creating the demo company');
+		expect(first.body).toMatch(/<progress[^>]*value="\d+"/);
+		expect((await call(server.url, '/healthz')).status).toBe(200);
+
+		let board = first;
+		const deadline = Date.now() + 240_000;
+		while (board.body.includes('Creating the demo company') && Date.now() < deadline) {
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+			board = await call(server.url, '/', { token });
+		}
+		const seconds = (performance.now() - started) / 1000;
+		console.log(`first start to a signed-in board with the demo company: ${seconds.toFixed(1)} s`);
+		expect(board.body).toContain('Demo company.');
+		expect(board.body).toContain('Active customers');
+		expect(board.body).not.toContain('No data');
+		expect(server.output().stdout).toMatch(/Demo company ready: [\d,]+ people/);
+
+		// A real browser against the server `npm start` runs (no ORIGIN): the sign-in form works.
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.context.newPage();
+			await page.goto(`${server.url}/login`);
+			await page.getByLabel('Email').fill('viewer@demo.example');
+			await page.getByLabel('Password').fill(passwords.get('viewer@demo.example') as string);
+			await page.getByRole('button', { name: /sign in/i }).click();
+			await page.waitForURL(`${server.url}/`, { waitUntil: 'commit' });
+			await expect
+				.poll(() => page.getByRole('heading', { name: 'Executive board' }).count())
+				.toBe(1);
+			expect(await page.getByText('Demo company.').count()).toBe(1);
+		} finally {
+			await browser.close();
+		}
+
+		// The demo is not seeded again on the next start of the same folder.
+		await server.stop();
+		const again = await startServer(env, 120_000, { npmStart: true });
+		const token2 = await sessionOf(
+			again.url,
+			'executive@demo.example',
+			passwords.get('executive@demo.example')
+		);
+		const page = await call(again.url, '/', { token: token2 });
+		expect(page.body).not.toContain('Creating the demo company');
+		expect(page.body).toContain('Demo company.');
+		expect(again.output().stdout).not.toContain('Creating the demo company');
+		await again.stop();
+	}, 400_000);
+
+	it('starts empty with CX_DEMO=0', async () => {
+		const dataDir = newDataDir();
+		const server = await startServer(childEnv({ CX_DATA_DIR: dataDir, CX_DEMO: '0' }), 60_000, {
+			npmStart: true
+		});
+		const token = await sessionOf(server.url, 'admin@example.com', 'test admin password');
+		// the admin's first sign-in asks for the organization setup; the board itself is empty
+		await call(server.url, '/admin/setup?/save', {
+			token,
+			form: {
+				organizationName: 'Empty Ltd',
+				timeZone: 'UTC',
+				reportingCurrency: 'USD',
+				fiscalYearStartMonth: '1',
+				activityWindowDays: '365'
+			}
+		});
+		const board = await call(server.url, '/', { token });
+		expect(board.status).toBe(200);
+		expect(board.body).toContain('Executive board');
+		expect(board.body).not.toContain('Demo company.');
+		expect(board.body).not.toContain('Creating the demo company');
+		expect(demoPasswords(dataDir).size).toBe(0);
+		await server.stop();
+	}, 120_000);
+
+	it('creates no demo users on a non-loopback HOST unless CX_DEMO_USERS=1', async () => {
+		for (const [extra, expected] of [
+			[{}, 0],
+			[{ CX_DEMO_USERS: '1' }, 3]
+		] as const) {
+			const dataDir = newDataDir();
+			const server = await startServer(
+				childEnv({ CX_DATA_DIR: dataDir, CX_DEMO: '1', CX_DEMO_CUSTOMERS: '150', ...extra }),
+				60_000,
+				{ npmStart: true, host: '0.0.0.0' }
+			);
+			const deadline = Date.now() + 120_000;
+			while (!server.output().stdout.includes('Demo company ready') && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 250));
+			}
+			expect(server.output().stdout).toContain('Demo company ready');
+			expect(demoPasswords(dataDir).size).toBe(expected);
+			await server.stop();
+		}
+	}, 300_000);
+});
