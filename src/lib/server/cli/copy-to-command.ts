@@ -46,6 +46,13 @@ export async function copyToCommand(argv: readonly string[], io: CliIo): Promise
 	try {
 		const source = await openDatabase(config, { holder: 'copy-to', warn: io.err });
 		try {
+			if (source.throughServer) {
+				// One consistent read of every table would hold the server's database for the whole
+				// copy (the app would stall), and the move means a stop anyway.
+				throw new UserError(
+					`The command center server (pid ${source.throughServer.pid}) is running on ${config.dataDir}; stop it first, then copy, then start it with DATABASE_URL.`
+				);
+			}
 			await migrateToLatest(source.db);
 			const progress = rowsPrinter(io);
 			const summary = await copyDatabase(source.db, target, {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { MEMORY, type DatabaseConfig } from '../config';
 import { EXIT, UserError } from '../errors';
-import { acquireDataDirLock } from './data-dir-lock';
+import { acquireDataDirLock, findDataDirHolder } from './data-dir-lock';
 import { openDatabase, PGDATA, type Database } from './database';
 import { migrateToLatest } from './migrate';
 
@@ -53,6 +53,12 @@ export async function backupDatabase(
 	file: string,
 	force: boolean
 ): Promise<BackupSummary> {
+	if (database.throughServer) {
+		// The server's PGlite holds the folder's files; only it could write a consistent copy.
+		throw new UserError(
+			`cx backup copies the whole data folder, which the running command center server (pid ${database.throughServer.pid}) holds; stop the server first, then run cx backup again.`
+		);
+	}
 	if (!database.dumpDataDir || database.location === 'memory') {
 		throw new UserError('Only an embedded database in a data folder can be backed up.');
 	}
@@ -89,6 +95,12 @@ export async function restoreDatabase(
 		throw new UserError('Only an embedded database in a data folder can be restored.');
 	}
 	const dataDir = config.dataDir;
+	const server = findDataDirHolder(dataDir);
+	if (server?.holder === 'server') {
+		throw new UserError(
+			`cx restore replaces the data folder ${dataDir}, which the running command center server (pid ${server.pid}) holds; stop the server first, then run cx restore again; nothing was changed.`
+		);
+	}
 	const backup = readBackup(file);
 	const lock = acquireDataDirLock(dataDir, 'restore', warn);
 	try {

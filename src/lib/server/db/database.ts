@@ -5,9 +5,18 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { describeDatabaseUrl, MEMORY, type DatabaseConfig } from '../config';
 import { UserError } from '../errors';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import { acquireDataDirLock, findDataDirHolder, type DataDirLock } from './data-dir-lock';
+import { createMutex } from './mutex';
 import { createPgliteDialect } from './pglite-dialect';
 import type { DB } from './schema';
+import {
+	SOCKET_PORT,
+	socketFolderOf,
+	socketPathOf,
+	startSocketServer,
+	type SocketServer,
+	type SocketServerOptions
+} from './socket-server';
 import { typeParsers } from './type-parsers';
 
 export interface Database {
@@ -17,6 +26,15 @@ export interface Database {
 	readonly location: string;
 	/** PGlite only: the whole data folder as a gzipped tarball (what `cx backup` writes). */
 	readonly dumpDataDir?: () => Promise<Blob>;
+	/** Set when the data folder is reached through the socket of the server process that holds it. */
+	readonly throughServer?: { pid: number };
+	/**
+	 * PGlite in a data folder, opened by the server: lets other processes (`cx`) reach this
+	 * database through a Unix socket in the folder (see socket-server.ts) until `close()`. Returns
+	 * the socket's path, or undefined (after a warning) when the path is too long for a socket or
+	 * the socket cannot be created.
+	 */
+	readonly serveSocket?: (options?: SocketServerOptions) => Promise<string | undefined>;
 	close(): Promise<void>;
 }
 
@@ -33,26 +51,32 @@ export interface OpenOptions {
 /** PGlite keeps its files in this sub-folder; the data folder itself also holds the lock. */
 export const PGDATA = 'pgdata';
 
+/**
+ * Opens the database `config` names. A PGlite data folder held by a running server is reached
+ * through that server's socket (for every holder but the server itself); held by anything else,
+ * or by a server without a socket, it is refused with one sentence, as before.
+ */
 export async function openDatabase(
 	config: DatabaseConfig,
 	options: OpenOptions = {}
 ): Promise<Database> {
-	return config.kind === 'postgres'
-		? openPostgres(config.url)
-		: openPglite(config.dataDir, options);
+	if (config.kind === 'postgres') return openPostgres(config.url);
+	const holder = options.holder ?? 'server';
+	if (
+		config.dataDir !== MEMORY &&
+		holder !== 'server' &&
+		!options.heldLock &&
+		!options.loadDataDir
+	) {
+		const through = await openThroughServer(config.dataDir);
+		if (through) return through;
+	}
+	return openPglite(config.dataDir, options);
 }
 
 async function openPostgres(url: string): Promise<Database> {
 	const location = describeDatabaseUrl(url);
-	const pool = new pg.Pool({
-		connectionString: url,
-		max: 10,
-		connectionTimeoutMillis: 10_000,
-		types: { getTypeParser: getPgTypeParser }
-	});
-	pool.on('error', () => {
-		// an idle client lost its connection; the next query reports it, the process lives on
-	});
+	const pool = createPool({ connectionString: url, max: 10 });
 	try {
 		const client = await pool.connect();
 		client.release();
@@ -64,6 +88,59 @@ async function openPostgres(url: string): Promise<Database> {
 	}
 	const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 	return { db, kind: 'postgres', location, close: () => db.destroy() };
+}
+
+function createPool(config: pg.PoolConfig): pg.Pool {
+	const pool = new pg.Pool({
+		connectionTimeoutMillis: 10_000,
+		types: { getTypeParser: getPgTypeParser },
+		...config
+	});
+	pool.on('error', () => {
+		// an idle client lost its connection; the next query reports it, the process lives on
+	});
+	return pool;
+}
+
+/**
+ * The database of a data folder that a live server holds, through the server's socket; undefined
+ * when no live server holds it or its socket does not answer (the caller then tries the lock).
+ * One connection: like the app's own PGlite session, one transaction at a time.
+ */
+async function openThroughServer(dataDir: string): Promise<Database | undefined> {
+	const owner = findDataDirHolder(dataDir);
+	if (owner?.holder !== 'server' || !isSocket(socketPathOf(dataDir))) return undefined;
+	const pool = createPool({
+		host: socketFolderOf(dataDir),
+		port: SOCKET_PORT,
+		user: 'cx',
+		database: 'cx',
+		ssl: false,
+		max: 1
+	});
+	try {
+		const client = await pool.connect();
+		client.release();
+	} catch {
+		await pool.end().catch(() => undefined);
+		return undefined;
+	}
+	const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+	return {
+		db,
+		kind: 'pglite',
+		location: `${dataDir} (through the running server, pid ${owner.pid})`,
+		throughServer: { pid: owner.pid },
+		close: () => db.destroy()
+	};
+}
+
+function isSocket(file: string): boolean {
+	try {
+		return fs.statSync(file).isSocket();
+	} catch {
+		return false;
+	}
 }
 
 const getPgTypeParser = ((oid: number, format?: 'text' | 'binary') => {
@@ -95,17 +172,34 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 		const reason = error instanceof Error ? error.message : String(error);
 		throw new UserError(`Cannot open the embedded database in ${pgdata ?? 'memory'}: ${reason}.`);
 	}
-	const db = new Kysely<DB>({ dialect: createPgliteDialect(client) });
+	// One mutex for the app's transactions and the socket's clients: PGlite is one session.
+	const mutex = createMutex();
+	const db = new Kysely<DB>({ dialect: createPgliteDialect(client, mutex) });
+	let socket: Promise<SocketServer | undefined> | undefined;
 	let closed = false;
 	return {
 		db,
 		kind: 'pglite',
 		location: dataDir === MEMORY ? 'memory' : dataDir,
 		dumpDataDir: () => client.dumpDataDir('gzip'),
+		...(dataDir === MEMORY
+			? {}
+			: {
+					async serveSocket(socketOptions: SocketServerOptions = {}) {
+						if (closed) throw new Error('The database is closed.');
+						socket ??= startSocketServer(client, mutex, dataDir, {
+							...(options.warn ? { warn: options.warn } : {}),
+							...socketOptions
+						});
+						return (await socket)?.path;
+					}
+				}),
 		async close() {
 			if (closed) return;
 			closed = true;
 			try {
+				const server = await socket?.catch(() => undefined);
+				await server?.close();
 				await db.destroy();
 			} finally {
 				lock?.release();

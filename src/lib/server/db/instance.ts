@@ -10,6 +10,8 @@ export function startDatabase(): Promise<Database> {
 		const database = await openDatabase(readDatabaseConfig(), { holder: 'server' });
 		try {
 			await migrateToLatest(database.db);
+			// `cx` reaches a PGlite data folder through this socket while the server holds it.
+			await database.serveSocket?.();
 		} catch (error) {
 			await database.close();
 			throw error;

@@ -2,10 +2,15 @@
 export function createMutex() {
 	let tail: Promise<void> = Promise.resolve();
 	let held = false;
+	let waiting = 0;
 
 	return {
 		get held() {
 			return held;
+		},
+		/** How many callers are waiting for the lock right now (not counting the holder). */
+		get waiting() {
+			return waiting;
 		},
 		/** Waits for the lock and returns the function that releases it (call it exactly once). */
 		async lock(): Promise<() => void> {
@@ -13,7 +18,12 @@ export function createMutex() {
 			const next = new Promise<void>((resolve) => (release = resolve));
 			const previous = tail;
 			tail = previous.then(() => next);
-			await previous;
+			waiting++;
+			try {
+				await previous;
+			} finally {
+				waiting--;
+			}
 			held = true;
 			let released = false;
 			return () => {

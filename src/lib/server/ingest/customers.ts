@@ -16,7 +16,9 @@ export async function ensureSources(db: Kysely<DB>, sources: Iterable<string>): 
  */
 export async function resolveCustomers(
 	db: Kysely<DB>,
-	refs: readonly { source: string; customerRef: string }[]
+	refs: readonly { source: string; customerRef: string }[],
+	/** Receives the ids of the customers created here. */
+	created?: number[]
 ): Promise<Map<string, number>> {
 	const unique = new Map<string, { source: string; customerRef: string }>();
 	for (const ref of refs) unique.set(customerKey(ref.source, ref.customerRef), ref);
@@ -37,6 +39,7 @@ export async function resolveCustomers(
 	const missing = wanted.filter((r) => !resolved.has(customerKey(r.source, r.customerRef)));
 	if (!missing.length) return resolved;
 	const ids = await nextIds(db, 'customer', 'customer_id', missing.length);
+	created?.push(...ids);
 	await sql`
 		insert into customer (customer_id, source)
 		select * from unnest(${ids}::bigint[], ${missing.map((r) => r.source)}::text[])

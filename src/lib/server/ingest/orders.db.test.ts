@@ -687,6 +687,77 @@ describe('importOrdersCsv: failures store nothing', () => {
 	});
 });
 
+describe('importOrdersCsv in chunks (beside a running server)', () => {
+	async function importSomething() {
+		const file = csv([HEADER, 'shop,cb-0,c1,2026-03-05T10:00:00Z,order,10,,,']);
+		expect(await importOrdersCsv(database.db, file, { now: NOW })).toMatchObject({ stored: 1 });
+		return rowCounts();
+	}
+
+	function lines(prefix: string, count: number): string[] {
+		const rows = [HEADER];
+		for (let i = 1; i <= count; i++) {
+			rows.push(`shop,${prefix}-${i},${prefix}c${i},2026-03-06T10:00:00Z,order,${i},,,`);
+		}
+		return rows;
+	}
+
+	it('commits a good file in several transactions', async () => {
+		const before = await importSomething();
+		const summary = await importOrdersCsv(database.db, csv(lines('ck', 9)), {
+			now: NOW,
+			batchSize: 2,
+			chunkBudgetMs: 200
+		});
+		expect(summary).toMatchObject({ rows: 9, stored: 9, skipped: 0, rejected: [] });
+		expect((summary as unknown as { chunks: number }).chunks).toBeGreaterThanOrEqual(2);
+		expect(await rowCounts()).toMatchObject({
+			orders: Number(before?.orders) + 9,
+			customers: Number(before?.customers) + 9
+		});
+	});
+
+	it('takes back every committed chunk when the file turns out unreadable', async () => {
+		const before = await importSomething();
+		// long enough that rows are read (and chunks committed) before the end shows the fault
+		const file = csv([...lines('cq', 5000), 'shop,cq-x,cqx,"2026-03-05T10:00:00Z,order,10,,,']);
+		const progress: number[] = [];
+		const error = await thrown(() =>
+			importOrdersCsv(database.db, file, {
+				now: NOW,
+				batchSize: 100,
+				chunkBudgetMs: 200,
+				onProgress: (p) => progress.push(p.rows)
+			})
+		);
+		expect(error).toBeInstanceOf(UserError);
+		expect(error.message).toMatch(/never closed/);
+		// chunks were committed before the end of the file showed the fault
+		expect(progress.length).toBeGreaterThanOrEqual(2);
+		expect(await rowCounts()).toEqual(before);
+	});
+
+	it('takes back the earlier chunks when a later one fails in the database', async () => {
+		const before = await importSomething();
+		await sql`
+			alter table customer_order add constraint test_refuses_cd7 check (order_ref <> 'cd-7')
+		`.execute(database.db);
+		try {
+			const error = await thrown(() =>
+				importOrdersCsv(database.db, csv(lines('cd', 9)), {
+					now: NOW,
+					batchSize: 2,
+					chunkBudgetMs: 200
+				})
+			);
+			expect(error.message).toMatch(/test_refuses_cd7/);
+		} finally {
+			await sql`alter table customer_order drop constraint test_refuses_cd7`.execute(database.db);
+		}
+		expect(await rowCounts()).toEqual(before);
+	});
+});
+
 describe('importOrdersCsv: file encoding', () => {
 	const rows = [
 		HEADER,

@@ -53,6 +53,18 @@ export interface OrderImportOptions {
 	batchSize?: number;
 	now?: Date;
 	onProgress?: (progress: ImportProgress) => void;
+	/**
+	 * Beside a running server (through its socket): commit in chunks of about this many
+	 * milliseconds instead of one transaction, so the app never waits long for the database; a
+	 * failure then deletes what the earlier chunks stored, so still nothing of the file remains.
+	 */
+	chunkBudgetMs?: number;
+}
+
+/** What a chunked import stored, so that a failure can take it back. */
+interface Stored {
+	orders: { source: string; ref: string }[];
+	customers: number[];
 }
 
 interface ValidationContext {
@@ -80,6 +92,9 @@ export async function importOrdersCsv(
 		now: options.now ?? new Date()
 	};
 	const batchSize = options.batchSize ?? 5000;
+	if (options.chunkBudgetMs !== undefined) {
+		return importInChunks(db, csv, context, options, Math.min(options.chunkBudgetMs, 250));
+	}
 
 	return db.transaction().execute(async (trx) => {
 		const summary = emptySummary();
@@ -103,6 +118,79 @@ export async function importOrdersCsv(
 		await flush();
 		return summary;
 	});
+}
+
+async function importInChunks(
+	db: Kysely<DB>,
+	csv: Awaited<ReturnType<typeof openCsv>>,
+	context: ValidationContext,
+	options: OrderImportOptions,
+	budgetMs: number
+): Promise<ImportSummary & { chunks: number }> {
+	const summary = emptySummary();
+	const stored: Stored = { orders: [], customers: [] };
+	let size = options.batchSize ?? 500;
+	const smallest = Math.min(50, size);
+	let chunks = 0;
+	let batch: OrderRecord[] = [];
+	const flush = async () => {
+		const begun = performance.now();
+		await db.transaction().execute((trx) => storeOrders(trx, batch, summary, stored));
+		const elapsed = performance.now() - begun;
+		chunks++;
+		// The next chunk aims at the budget from this one's cost per row, growing at most twofold.
+		size = Math.max(
+			smallest,
+			Math.min(size * 2, Math.floor((batch.length * budgetMs) / Math.max(elapsed, 1)))
+		);
+		batch = [];
+		options.onProgress?.({
+			rows: summary.rows,
+			bytesRead: csv.bytesRead(),
+			totalBytes: csv.totalBytes
+		});
+	};
+	try {
+		for await (const row of csv.rows) {
+			summary.rows++;
+			const result = validateOrderRow(row, context);
+			if ('field' in result) summary.rejected.push(result);
+			else batch.push(result);
+			if (batch.length >= size) await flush();
+		}
+		if (batch.length) await flush();
+	} catch (error) {
+		await takeBack(db, stored, budgetMs);
+		throw error;
+	}
+	return { ...summary, chunks };
+}
+
+/** Deletes what a failed chunked import stored: its orders, their keys, the customers it created. */
+async function takeBack(db: Kysely<DB>, stored: Stored, budgetMs: number): Promise<void> {
+	const step = Math.max(100, Math.round(budgetMs * 20));
+	for (let i = 0; i < stored.orders.length; i += step) {
+		const part = stored.orders.slice(i, i + step);
+		await db.transaction().execute(async (trx) => {
+			await sql`
+				with gone as (
+					delete from ingest_key k
+					using unnest(${part.map((o) => o.source)}::text[], ${part.map((o) => o.ref)}::text[]) as u(source, ref)
+					where k.entity = 'order' and k.source = u.source and k.ref = u.ref
+					returning k.customer_id, k.row_id
+				)
+				delete from customer_order o using gone
+				where o.customer_id = gone.customer_id and o.order_id = gone.row_id
+			`.execute(trx);
+		});
+	}
+	for (let i = 0; i < stored.customers.length; i += step) {
+		const part = stored.customers.slice(i, i + step);
+		await db.transaction().execute(async (trx) => {
+			await sql`delete from identity where customer_id = any(${part}::bigint[])`.execute(trx);
+			await sql`delete from customer where customer_id = any(${part}::bigint[])`.execute(trx);
+		});
+	}
 }
 
 function withSourceRequired(source: string | undefined) {
@@ -202,7 +290,8 @@ function orderSource(cell: string, fileSource: string | undefined): string {
 export async function storeOrders(
 	db: Kysely<DB>,
 	batch: readonly OrderRecord[],
-	summary: ImportSummary
+	summary: ImportSummary,
+	stored?: Stored
 ): Promise<void> {
 	if (!batch.length) return;
 	const fresh = new Map<string, OrderRecord>();
@@ -228,7 +317,7 @@ export async function storeOrders(
 		db,
 		orders.map((o) => o.source)
 	);
-	const customers = await resolveCustomers(db, orders);
+	const customers = await resolveCustomers(db, orders, stored?.customers);
 	const customerIds = orders.map(
 		(o) => customers.get(customerKey(o.source, o.customerRef)) as number
 	);
@@ -265,6 +354,7 @@ export async function storeOrders(
 		join input i on i.source = s.source and i.order_ref = s.order_ref
 	`.execute(db);
 	summary.stored += orders.length;
+	stored?.orders.push(...orders.map((o) => ({ source: o.source, ref: o.orderRef })));
 }
 
 async function storedDigests(db: Kysely<DB>, batch: readonly OrderRecord[]) {
