@@ -1,5 +1,10 @@
 // Benchmarks print figures; they never assert times. Usage:
 //   npm run bench -- import-orders [--rows 1000000] [--keep]
+//   npm run bench -- first-board [--cold]
+// first-board starts the command center as `npm start` does on a new data folder and times the way
+// to a signed-in board with the demo company: --cold removes the build first (so it is rebuilt),
+// then a start with the build present, then a restart of the same folder; meanwhile it samples
+// /healthz to show how the server answers while the demo is written.
 // import-orders writes a deterministic orders CSV (customers buying over three years, refunds, two
 // currencies), imports it with the built `cx` on a fresh PGlite data folder, reports rows/s and the
 // importer's peak memory, then times both catalog metrics on the result and a re-import (all skipped).
@@ -15,9 +20,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAXRSS_PRELOAD = path.join(root, 'scripts', 'bench-maxrss.cjs');
 const { values, positionals } = parseArgs({
 	allowPositionals: true,
-	options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'boolean' } }
+	options: {
+		rows: { type: 'string', default: '1000000' },
+		keep: { type: 'boolean' },
+		cold: { type: 'boolean' }
+	}
 });
-const benches = { 'import-orders': importOrders };
+const benches = { 'import-orders': importOrders, 'first-board': firstBoard };
 const name = positionals[0] ?? 'import-orders';
 if (!benches[name]) {
 	console.error(
@@ -25,7 +34,7 @@ if (!benches[name]) {
 	);
 	process.exit(2);
 }
-ensureBuild();
+if (name !== 'first-board') ensureBuild();
 await benches[name]();
 
 function mulberry32(seed) {
@@ -134,4 +143,113 @@ async function importOrders() {
 	console.log(`data folder files: ${size}`);
 	if (values.keep) console.log(`kept ${work}`);
 	else fs.rmSync(work, { recursive: true, force: true });
+}
+
+async function freePort() {
+	const net = await import('node:net');
+	return new Promise((resolve) => {
+		const probe = net.createServer();
+		probe.listen(0, '127.0.0.1', () => {
+			const { port } = probe.address();
+			probe.close(() => resolve(port));
+		});
+	});
+}
+
+/** One start of `node scripts/start.js`; resolves with the timings once the board shows. */
+async function timeStart(dataDir, label) {
+	const port = await freePort();
+	const base = `http://127.0.0.1:${port}`;
+	const env = { ...process.env, CX_DATA_DIR: dataDir, PORT: String(port) };
+	for (const name of ['DATABASE_URL', 'ORIGIN', 'HOST', 'CX_DEMO', 'CX_ADMIN_PASSWORD'])
+		delete env[name];
+	const started = performance.now();
+	const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	const keep = (chunk) => (output = (output + chunk).slice(-100_000));
+	child.stdout.on('data', keep);
+	child.stderr.on('data', keep);
+	const seconds = () => (performance.now() - started) / 1000;
+	const get = async (target, headers = {}) => {
+		const t = performance.now();
+		const response = await fetch(base + target, { headers, redirect: 'manual' });
+		const body = await response.text();
+		return { status: response.status, body, ms: performance.now() - t, response };
+	};
+	let healthAt = null;
+	while (healthAt === null) {
+		if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`);
+		try {
+			if ((await get('/healthz')).status === 200) healthAt = seconds();
+		} catch {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	}
+	const credentials = fs.readFileSync(path.join(dataDir, 'initial-credentials.txt'), 'utf8');
+	const password = /executive@demo\.example\s+password: (\S+)/.exec(credentials)?.[1];
+	const login = await fetch(`${base}/login`, {
+		method: 'POST',
+		headers: {
+			origin: base,
+			'content-type': 'application/x-www-form-urlencoded',
+			accept: 'text/html'
+		},
+		body: new URLSearchParams({ email: 'executive@demo.example', password }).toString(),
+		redirect: 'manual'
+	});
+	const cookie = login.headers
+		.getSetCookie()
+		.find((c) => c.startsWith('cx_session='))
+		?.split(';')[0];
+	if (!cookie) throw new Error(`sign-in failed (${login.status})`);
+	const health = [];
+	let boardAt = null;
+	let boardMs = 0;
+	let lastBoard = 0;
+	while (boardAt === null) {
+		health.push((await get('/healthz')).ms);
+		if (performance.now() - lastBoard > 1000) {
+			lastBoard = performance.now();
+			const page = await get('/', { cookie, accept: 'text/html' });
+			if (page.status === 200 && page.body.includes('Active customers')) {
+				boardAt = seconds();
+				boardMs = page.ms;
+			}
+		}
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	health.sort((a, b) => a - b);
+	const p = (q) => health[Math.min(health.length - 1, Math.floor(q * health.length))].toFixed(0);
+	const ready = /Demo company ready: (.+)/.exec(output)?.[1];
+	console.log(
+		`${label}: answering after ${healthAt.toFixed(1)} s, signed-in board after ${boardAt.toFixed(1)} s (board page ${boardMs.toFixed(0)} ms)${ready ? `; demo: ${ready}` : ''}`
+	);
+	if (health.length > 5) {
+		console.log(
+			`  /healthz while it started: ${health.length} samples, median ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${health[health.length - 1].toFixed(0)} ms`
+		);
+	}
+	child.kill('SIGTERM');
+	await new Promise((resolve) => child.once('exit', resolve));
+}
+
+async function firstBoard() {
+	console.log(
+		`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+	);
+	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-bench-first-'));
+	try {
+		if (values.cold) {
+			for (const dir of ['build', 'build-cli'])
+				fs.rmSync(path.join(root, dir), { recursive: true, force: true });
+			await timeStart(path.join(work, 'cold'), 'cold (build + new folder + demo)');
+		} else ensureBuild();
+		await timeStart(path.join(work, 'warm'), 'warm (built, new folder + demo)');
+		await timeStart(path.join(work, 'warm'), 'restart (same folder)');
+	} finally {
+		fs.rmSync(work, { recursive: true, force: true });
+	}
 }
