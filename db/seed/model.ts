@@ -1,6 +1,6 @@
 /**
  * The demo company's declared parameters. The generator draws from exactly these, and the tests
- * recover them from the stored rows with estimators of their own (db/seed/README.md).
+ * recover them from the stored rows with estimators of their own (see README.md here).
  */
 export const DEMO_MODEL = {
 	/** Days of history before (and including) the anchor date. */

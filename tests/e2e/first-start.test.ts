@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser';
 import { call, sessionOf } from '../helpers/http';
@@ -151,5 +152,96 @@ describe('first start with `npm start` on an empty folder', () => {
 			expect(demoPasswords(dataDir).size).toBe(expected);
 			await server.stop();
 		}
+	}, 300_000);
+});
+
+describe('the demo data page', () => {
+	it('regenerates the demo in a new reporting currency, then removes it with the admin button', async () => {
+		const dataDir = newDataDir();
+		const server = await startServer(
+			childEnv({ CX_DATA_DIR: dataDir, CX_DEMO: '1', CX_DEMO_CUSTOMERS: '200' }),
+			60_000,
+			{ npmStart: true }
+		);
+		const waitFor = async (done: () => Promise<boolean>, what: string) => {
+			const deadline = Date.now() + 120_000;
+			while (!(await done())) {
+				if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+				await new Promise((resolve) => setTimeout(resolve, 250));
+			}
+		};
+		await waitFor(async () => server.output().stdout.includes('Demo company ready'), 'the demo');
+		const admin = await sessionOf(server.url, 'admin@example.com', 'test admin password');
+		const passwords = demoPasswords(dataDir);
+		const executive = await sessionOf(
+			server.url,
+			'executive@demo.example',
+			passwords.get('executive@demo.example')
+		);
+		expect((await call(server.url, '/admin/demo', { token: executive })).status).toBe(403);
+
+		// Through the server's socket, as cx would: which exchange rates the demo wrote.
+		const rates = async () => {
+			const client = new pg.Client({
+				host: path.join(dataDir, 'run'),
+				port: 5432,
+				user: 'cx',
+				database: 'cx'
+			});
+			await client.connect();
+			try {
+				const result = await client.query<{ currency: string }>(
+					'select distinct currency from fx_rate order by 1'
+				);
+				return result.rows.map((row) => row.currency);
+			} finally {
+				await client.end();
+			}
+		};
+		expect(await rates()).toEqual(['EUR']);
+
+		const saved = await call(server.url, '/admin/setup?/save', {
+			token: admin,
+			form: {
+				organizationName: 'Demo Ltd',
+				timeZone: 'UTC',
+				reportingCurrency: 'EUR',
+				fiscalYearStartMonth: '1',
+				activityWindowDays: '365'
+			}
+		});
+		expect(saved.status).toBe(200);
+		expect(saved.body).toContain('drawn again in the new currency');
+		await waitFor(
+			async () => server.output().stdout.includes('Regenerated the demo'),
+			'regeneration'
+		);
+		expect(await rates()).toEqual(['USD']);
+
+		const page = await call(server.url, '/admin/demo', { token: admin });
+		expect(page.body).toContain('Remove demo data');
+		const unconfirmed = await call(server.url, '/admin/demo?/remove', { token: admin, form: {} });
+		expect(unconfirmed.status).toBe(400);
+		expect(unconfirmed.body).toContain('Tick the box');
+		const removing = await call(server.url, '/admin/demo?/remove', {
+			token: admin,
+			form: { confirm: 'yes' }
+		});
+		expect(removing.status).toBe(303);
+		await waitFor(
+			async () =>
+				(await call(server.url, '/admin/demo', { token: admin })).body.includes(
+					'No demo data here'
+				),
+			'the removal'
+		);
+		const board = await call(server.url, '/', { token: admin });
+		expect(board.body).not.toContain('Demo company.');
+		expect(await rates()).toEqual([]);
+		// the demo users went with it, their sessions too
+		expect((await call(server.url, '/', { token: executive })).status).toBe(303);
+		const audit = await call(server.url, '/admin/audit', { token: admin });
+		expect(audit.body).toContain('demo.remove');
+		await server.stop();
 	}, 300_000);
 });

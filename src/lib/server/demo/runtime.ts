@@ -16,7 +16,7 @@ export type DemoActivity =
 	| { state: 'failed'; message: string };
 
 const holder = globalThis as typeof globalThis & {
-	__cxDemo?: { activity: DemoActivity; timer?: NodeJS.Timeout };
+	__cxDemo?: { activity: DemoActivity; timer?: NodeJS.Timeout; stopping?: boolean };
 };
 const runtime = (holder.__cxDemo ??= { activity: { state: 'idle' } });
 
@@ -88,7 +88,11 @@ async function seedInBackground(
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
 		runtime.activity = { state: 'failed', message };
-		options.log(`The demo company could not be created: ${message}`);
+		options.log(
+			runtime.stopping
+				? 'The server stopped before the demo company was complete; it is written again at the next start.'
+				: `The demo company could not be created: ${message}`
+		);
 	}
 }
 
@@ -101,6 +105,7 @@ function scheduleLiveDemo(db: Kysely<DB>, log: (message: string) => void): void 
 			try {
 				await appendDemo(db);
 			} catch (error) {
+				if (runtime.stopping) return; // the next start catches up
 				const message = error instanceof Error ? error.message : String(error);
 				log(`The live demo could not append the latest simulated hours: ${message}`);
 			}
@@ -109,6 +114,7 @@ function scheduleLiveDemo(db: Kysely<DB>, log: (message: string) => void): void 
 	runtime.timer = setInterval(tick, HOUR_MS);
 	runtime.timer.unref();
 	process.once('sveltekit:shutdown', () => {
+		runtime.stopping = true;
 		if (runtime.timer) clearInterval(runtime.timer);
 	});
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DemoCompany, dateOf, type PersonPlan } from '../../../../db/seed/company';
 import { CRM, DEMO_MODEL, DEMO_SOURCES, SHOP } from '../../../../db/seed/model';
+import { recordAudit } from '../audit';
 import type { DB } from '../db/schema';
 import { EXIT, UserError } from '../errors';
 import { localDateOf, parseLocalDate } from '../metrics/period';
@@ -142,7 +143,15 @@ export async function seedDemo(
 		{ from: Number.NEGATIVE_INFINITY, to: through },
 		options
 	);
-	await saveDemoState(db, { ...state, status: 'ready' });
+	await db.transaction().execute(async (trx) => {
+		await saveDemoState(trx, { ...state, status: 'ready' });
+		await recordAudit(trx, {
+			actorUserId: null,
+			action: 'demo.seed',
+			target: null,
+			detail: { customers, anchor, live: state.live }
+		});
+	});
 	return {
 		...written,
 		anchor,

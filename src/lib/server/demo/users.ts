@@ -42,7 +42,7 @@ export async function createDemoUsers(
 	const file = path.join(folder, INITIAL_CREDENTIALS_FILE);
 	const lines = [
 		'',
-		'Demo users (they see the demo company; they are deleted with it):',
+		`Demo users, created ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (they replace any demo users listed above, see the demo company and are deleted with it):`,
 		...created.map((u) => `${u.role.padEnd(9)} email: ${u.email}  password: ${u.password}`),
 		''
 	];
