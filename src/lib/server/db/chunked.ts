@@ -1,80 +1,25 @@
 /**
  * Long writes as a series of short transactions. PGlite is one session shared by the app and by
  * `cx` through the server's socket, and a transaction holds it from BEGIN to COMMIT (STACK.md
- * pitfall 4): one long transaction stalls every request. `runInChunks` commits whenever the next
- * item would take the open transaction past its time budget, so others wait at most about that long.
- *
- * Earlier chunks stay committed when an item fails; the failing chunk is rolled back. Make the work
- * idempotent (e.g. `on conflict do nothing`) or undo it, if a half-done run must not remain.
+ * pitfall 4): one long transaction stalls every request. The long writers (demo seeding and
+ * removal, an import beside the running server) therefore commit chunk by chunk and size each
+ * chunk from the last one's cost, so that a transaction stays near its time budget.
  */
-import type { Kysely, Transaction } from 'kysely';
 
-export const DEFAULT_CHUNK_BUDGET_MS = 250;
-
-export interface ChunkProgress {
-	/** Items committed so far. */
-	items: number;
-	/** Transactions committed so far. */
-	transactions: number;
-}
-
-export interface ChunkOptions {
-	/** Longest a transaction should stay open, in milliseconds (default 250). */
-	budgetMs?: number;
-	/** Called after each commit. */
-	onProgress?: (progress: ChunkProgress) => void;
-	/** The clock, in milliseconds (tests give a fake one); performance.now by default. */
-	now?: () => number;
-}
+/** No chunk's transaction should stay open longer than this, in milliseconds. */
+export const MAX_CHUNK_BUDGET_MS = 250;
 
 /**
- * Runs `work` for every item, in transactions of at most `budgetMs`: before each item it commits
- * if the time already spent plus the previous item's cost would exceed the budget. A transaction
- * always gets at least one item, so an item costlier than the budget runs alone.
+ * The size of the next chunk: the last chunk's size scaled to the budget by its measured cost,
+ * growing at most twofold (a cheap chunk says little about the next) and kept within [min, max].
  */
-export async function runInChunks<D, T>(
-	db: Kysely<D>,
-	items: Iterable<T> | AsyncIterable<T>,
-	work: (trx: Transaction<D>, item: T) => Promise<void>,
-	{
-		budgetMs = DEFAULT_CHUNK_BUDGET_MS,
-		onProgress,
-		now = () => performance.now()
-	}: ChunkOptions = {}
-): Promise<ChunkProgress> {
-	const iterator =
-		Symbol.asyncIterator in items
-			? items[Symbol.asyncIterator]()
-			: (items as Iterable<T>)[Symbol.iterator]();
-	const progress: ChunkProgress = { items: 0, transactions: 0 };
-	let lastCost = 0;
-	let finished = false;
-	try {
-		while (!finished) {
-			const committed = await db.transaction().execute(async (trx) => {
-				const started = now();
-				let count = 0;
-				for (;;) {
-					if (count > 0 && now() - started + lastCost > budgetMs) break;
-					const itemStarted = now();
-					const next = await iterator.next();
-					if (next.done) {
-						finished = true;
-						break;
-					}
-					await work(trx, next.value);
-					lastCost = now() - itemStarted;
-					count++;
-				}
-				return count;
-			});
-			if (committed === 0) break;
-			progress.items += committed;
-			progress.transactions++;
-			onProgress?.({ ...progress });
-		}
-	} finally {
-		if (!finished) await iterator.return?.();
-	}
-	return progress;
+export function nextChunkSize(
+	size: number,
+	elapsedMs: number,
+	budgetMs: number,
+	{ min = 1, max = Number.POSITIVE_INFINITY }: { min?: number; max?: number } = {}
+): number {
+	const budget = Math.min(budgetMs, MAX_CHUNK_BUDGET_MS);
+	const scaled = Math.floor((size * budget) / Math.max(elapsedMs, 1));
+	return Math.max(min, Math.min(size * 2, max, scaled));
 }

@@ -3,6 +3,7 @@ import { DemoCompany, dateOf } from '../../../../db/seed/company';
 import { DEMO_MODEL, DEMO_SOURCES } from '../../../../db/seed/model';
 import { recordAudit } from '../audit';
 import type { DB } from '../db/schema';
+import { nextChunkSize } from '../db/chunked';
 import { getDemoState, saveDemoState } from './state';
 
 /** Every table whose rows name their source, children before the customers they belong to. */
@@ -87,10 +88,7 @@ export async function removeDemo(
 		customers += removed.customers;
 		rows += removed.rows;
 		options.onProgress?.(customers, total);
-		size = Math.max(
-			5,
-			Math.min(size * 2, 2000, Math.floor((size * budget) / Math.max(elapsed, 1)))
-		);
+		size = nextChunkSize(size, elapsed, budget, { min: 5, max: 2000 });
 		await new Promise((resolve) => setImmediate(resolve));
 	}
 

@@ -3,6 +3,7 @@ import { DemoCompany, dateOf, type PersonPlan } from '../../../../db/seed/compan
 import { CRM, DEMO_MODEL, DEMO_SOURCES, SHOP } from '../../../../db/seed/model';
 import { recordAudit } from '../audit';
 import type { DB } from '../db/schema';
+import { nextChunkSize } from '../db/chunked';
 import { EXIT, UserError } from '../errors';
 import { localDateOf, parseLocalDate } from '../metrics/period';
 import { getSettings } from '../settings';
@@ -215,7 +216,7 @@ export async function simulateAndWrite(
 		options.onProgress?.({ done, total: plans.length, rows });
 		// Aim the next chunk at the budget from this one's cost per person, growing at most twofold
 		// (and simulating at most 400 people at once: that is CPU time on the server's thread too).
-		size = Math.max(5, Math.min(size * 2, 400, Math.floor((size * budget) / Math.max(elapsed, 1))));
+		size = nextChunkSize(size, elapsed, budget, { min: 5, max: 400 });
 		await new Promise((resolve) => setImmediate(resolve));
 	}
 	return { people: plans.length, rows, chunks, longestChunkMs: longest };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB, OrderKind } from '../db/schema';
+import { nextChunkSize } from '../db/chunked';
 import { localDateOf } from '../metrics/period';
 import { getSettings } from '../settings';
 import { openCsv, type CsvRow } from './csv-reader';
@@ -139,10 +140,7 @@ async function importInChunks(
 		const elapsed = performance.now() - begun;
 		chunks++;
 		// The next chunk aims at the budget from this one's cost per row, growing at most twofold.
-		size = Math.max(
-			smallest,
-			Math.min(size * 2, Math.floor((batch.length * budgetMs) / Math.max(elapsed, 1)))
-		);
+		size = nextChunkSize(batch.length, elapsed, budgetMs, { min: smallest });
 		batch = [];
 		options.onProgress?.({
 			rows: summary.rows,
