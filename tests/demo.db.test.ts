@@ -122,6 +122,43 @@ describe('determinism', () => {
 	});
 });
 
+describe('an interrupted removal', () => {
+	it('stops the hourly append and is finished by the next removal', async () => {
+		const database = await openTestDatabase();
+		try {
+			await setUp(database.db);
+			await seedDemo(database.db, {
+				seed: 'delta',
+				customers: 300,
+				now: new Date('2026-05-09T14:00:00Z')
+			});
+			const error = await removeDemo(database.db, {
+				chunkBudgetMs: 1,
+				onProgress: () => {
+					throw new Error('the server stopped');
+				}
+			}).catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(Error);
+			expect((await getDemoState(database.db))?.status).toBe('removing');
+			const left = async () =>
+				Number(
+					(await sql<{ n: number }>`select count(*)::int as n from customer`.execute(database.db))
+						.rows[0]?.n
+				);
+			const before = await left();
+			expect(before).toBeGreaterThan(0);
+			// the live demo does not bring back what the removal already deleted
+			expect(await appendDemo(database.db, new Date('2026-05-10T14:00:00Z'))).toBeNull();
+			expect(await left()).toBe(before);
+			await removeDemo(database.db);
+			expect(await left()).toBe(0);
+			expect(await getDemoState(database.db)).toBeNull();
+		} finally {
+			await database.close();
+		}
+	});
+});
+
 function idColumn(table: string): string {
 	return {
 		customer_order: 'order_id',

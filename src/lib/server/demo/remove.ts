@@ -45,6 +45,10 @@ export async function removeDemo(
 ): Promise<RemoveSummary> {
 	const budget = Math.min(options.chunkBudgetMs ?? 120, 250);
 	const state = await getDemoState(db);
+	// From here on the demo is being removed: the hourly append leaves it alone, and a stop part-way
+	// is finished at the next start.
+	if (state && state.status !== 'removing')
+		await saveDemoState(db, { ...state, status: 'removing' });
 	const sources = [...DEMO_SOURCES];
 	const totalRow = await db
 		.selectFrom('customer')

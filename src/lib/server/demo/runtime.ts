@@ -41,6 +41,27 @@ export interface FirstStartOptions {
 export async function startDemo(db: Kysely<DB>, options: FirstStartOptions): Promise<void> {
 	const env = options.env ?? process.env;
 	const state = await getDemoState(db);
+	if (state?.status === 'removing') {
+		// A removal the last stop interrupted: finish it (its audit row then names no actor).
+		void runExclusive(async () => {
+			runtime.activity = { state: 'removing', removed: 0, total: 0 };
+			try {
+				await removeDemo(db, {
+					onProgress: (removed, total) => {
+						runtime.activity = { state: 'removing', removed, total };
+					}
+				});
+				options.log('Finished removing the demo company.');
+			} catch (error) {
+				if (!runtime.stopping) {
+					const message = error instanceof Error ? error.message : String(error);
+					options.log(`Removing the demo company failed: ${message}`);
+				}
+			} finally {
+				runtime.activity = { state: 'idle' };
+			}
+		});
+	}
 	const interrupted = state?.status === 'seeding';
 	const empty = !state && !(await anyCustomer(db));
 	if (env.CX_DEMO !== '0' && (empty || interrupted)) {

@@ -4,8 +4,11 @@ import type { DB } from '../db/schema';
 
 /** What was seeded, kept in settings under `demo` so the daily job and removal know it. */
 export interface DemoState {
-	/** 'seeding' until the last chunk committed: a start that finds it so removes and re-seeds. */
-	status: 'seeding' | 'ready';
+	/**
+	 * 'seeding' until the last chunk committed: a start that finds it so removes and re-seeds.
+	 * 'removing' from the first deleted chunk: nothing is appended, and a start finishes the job.
+	 */
+	status: 'seeding' | 'ready' | 'removing';
 	seed: string;
 	customers: number;
 	/** The anchor date, 'YYYY-MM-DD': the last day of the three simulated years. */
@@ -32,7 +35,7 @@ export async function getDemoState(db: Kysely<DB>): Promise<DemoState | null> {
 	const value = row?.value as Partial<DemoState> | null | undefined;
 	if (!value || typeof value !== 'object' || typeof value.seed !== 'string') return null;
 	return {
-		status: value.status === 'ready' ? 'ready' : 'seeding',
+		status: value.status === 'ready' || value.status === 'removing' ? value.status : 'seeding',
 		seed: value.seed,
 		customers: Number(value.customers),
 		anchor: String(value.anchor),
