@@ -74,17 +74,22 @@ const authenticate: Handle = async ({ event, resolve }) => {
 const guard: Handle = async ({ event, resolve }) => {
 	const routeId = event.route.id;
 	if (routeId === null || isPublicRoute(routeId)) return resolve(event);
+	// The API answers in JSON with a status, never with a redirect to a page.
+	const api = routeId.startsWith('/api/');
 	const user = event.locals.user;
 	if (!user) {
+		if (api) return apiError(401, 'Sign in first: the API uses the session of a signed-in user.');
 		const target = event.url.pathname + event.url.search;
 		const query = target === '/' ? '' : `?redirectTo=${encodeURIComponent(target)}`;
 		return redirect(`/login${query}`);
 	}
 	if (user.mustChangePassword && !allowedWhilePasswordMustChange(routeId)) {
+		if (api) return apiError(403, 'Change your generated password on the Account page first.');
 		return redirect('/account?change=required');
 	}
 	const permission = routePermission(routeId);
 	if (!permission || !can(user.role, permission)) {
+		if (api) return apiError(403, 'Your role does not allow this.');
 		return new Response('Your role does not allow this page.', {
 			status: 403,
 			headers: { 'content-type': 'text/plain; charset=utf-8' }
@@ -92,6 +97,13 @@ const guard: Handle = async ({ event, resolve }) => {
 	}
 	return resolve(event);
 };
+
+function apiError(status: number, message: string): Response {
+	return new Response(JSON.stringify({ error: message }), {
+		status,
+		headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }
+	});
+}
 
 function redirect(location: string): Response {
 	return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });

@@ -44,6 +44,8 @@ const EXPECTED: Record<string, Access> = {
 	'/admin/settings': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/setup': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/users': { admin: true, executive: false, cx_lead: false, viewer: false },
+	'/api/v1/metrics': everyone,
+	'/api/v1/metrics/[id]': everyone,
 	'/logout': everyone,
 	'/login': 'public',
 	'/healthz': 'public'

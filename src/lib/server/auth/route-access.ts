@@ -16,6 +16,8 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/admin/settings': 'settings:manage',
 	'/admin/setup': 'settings:manage',
 	'/admin/users': 'users:manage',
+	'/api/v1/metrics': 'board:view',
+	'/api/v1/metrics/[id]': 'board:view',
 	'/logout': 'account:manage-own'
 };
 

@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { EXIT, UserError } from '../errors';
+import { metricCatalog } from '../metrics/catalog';
+import { toleranceOf } from '../metrics/catalog-entry';
+import { evaluateMetric, getMetric, type MetricJson } from '../metrics/evaluate';
+import { parseLocalDate, PeriodError } from '../metrics/period';
+
+/** One catalog entry as `GET /api/v1/metrics` lists it: what it is, never how it is computed. */
+export interface MetricDescription {
+	id: string;
+	label: string;
+	definition: string;
+	unit: string;
+	better: string;
+	target: number | null;
+	tolerance: number | null;
+	minN: number;
+	exactness: string;
+	href: string;
+}
+
+export function describeCatalog(): MetricDescription[] {
+	return metricCatalog.map((entry) => ({
+		id: entry.id,
+		label: entry.label,
+		definition: entry.definition,
+		unit: entry.unit,
+		better: entry.better,
+		target: entry.target ?? null,
+		tolerance: entry.target === undefined ? null : toleranceOf(entry, entry.target),
+		minN: entry.minN,
+		exactness: entry.exactness,
+		href: `/api/v1/metrics/${entry.id}`
+	}));
+}
+
+/** An API error: its HTTP status and one sentence. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		message: string
+	) {
+		super(message);
+	}
+}
+
+/**
+ * `GET /api/v1/metrics/<id>?from=&to=&compare=`: the metric JSON of PRODUCT.md §3, the very object
+ * `cx metric <id> --json` prints. Unknown ids are 404, malformed parameters 400.
+ */
+export async function metricForApi(
+	db: Kysely<DB>,
+	id: string,
+	query: URLSearchParams,
+	now?: Date
+): Promise<MetricJson> {
+	try {
+		getMetric(id);
+	} catch (error) {
+		if (error instanceof UserError) throw new ApiError(404, error.message);
+		throw error;
+	}
+	const known = new Set(['from', 'to', 'compare']);
+	for (const key of query.keys()) {
+		if (!known.has(key)) {
+			throw new ApiError(
+				400,
+				`Unknown parameter "${key}"; the parameters are from, to and compare.`
+			);
+		}
+	}
+	const from = query.get('from') ?? undefined;
+	const to = query.get('to') ?? undefined;
+	const compare = query.get('compare') ?? undefined;
+	try {
+		if (from !== undefined) parseLocalDate(from);
+		if (to !== undefined) parseLocalDate(to);
+		if (to !== undefined && from === undefined) {
+			throw new UserError('to needs from: give the first day of the period too.', EXIT.usage);
+		}
+		if (from !== undefined && to !== undefined && from > to) {
+			throw new UserError(`The start date ${from} is after the end date ${to}.`, EXIT.usage);
+		}
+		return await evaluateMetric(db, {
+			id,
+			...(from !== undefined ? { from } : {}),
+			...(to !== undefined ? { to } : {}),
+			...(compare !== undefined ? { compare } : {}),
+			...(now ? { now } : {})
+		});
+	} catch (error) {
+		if (error instanceof PeriodError) throw new ApiError(400, error.message);
+		if (error instanceof UserError && error.exitCode === EXIT.usage) {
+			throw new ApiError(400, error.message.replace('--compare', 'compare'));
+		}
+		throw error;
+	}
+}
