@@ -9,6 +9,7 @@ import { seedDemo } from '$lib/server/demo/seed';
 import { getDemoState, saveDemoState } from '$lib/server/demo/state';
 import { createDemoUsers } from '$lib/server/demo/users';
 import { startOfLocalDay } from '$lib/server/metrics/period';
+import { setTargets } from '$lib/server/metrics/targets';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
 import { makeTempDir } from './helpers/processes';
@@ -395,6 +396,12 @@ describe('the default demo company, anchored on the 1st of a month', () => {
 		await saveDemoState(db, { ...(state as NonNullable<typeof state>), userIds: users.ids });
 		expect(users.ids).toHaveLength(3);
 
+		const demoTargets = await sql<{ n: number }>`
+			select count(*)::int as n from metric_target where demo
+		`.execute(db);
+		expect(demoTargets.rows[0]?.n).toBe(72);
+		await setTargets(db, null, { metricId: 'nps', month: '2030-01', value: '30' });
+
 		const summary = await removeDemo(db, { chunkBudgetMs: 100 });
 		expect(summary.customers).toBeGreaterThan(7000);
 		expect(summary.chunks).toBeGreaterThan(5);
@@ -422,7 +429,8 @@ describe('the default demo company, anchored on the 1st of a month', () => {
 				(select count(*)::int from program) as programs,
 				(select count(*)::int from app_user where email like '%@demo.example') as users,
 				(select count(*)::int from setting where key = 'demo') as state,
-				(select count(*)::int from audit_log where action = 'demo.remove') as audited
+				(select count(*)::int from audit_log where action = 'demo.remove') as audited,
+				(select count(*)::int from metric_target) as targets
 		`.execute(db);
 		expect(rest.rows[0]).toEqual({
 			customers: 1,
@@ -431,7 +439,9 @@ describe('the default demo company, anchored on the 1st of a month', () => {
 			programs: 0,
 			users: 0,
 			state: 0,
-			audited: 1
+			audited: 1,
+			// the admin's own target stays; the demo's 3 × 24 months go
+			targets: 1
 		});
 		const kept = await db.selectFrom('customer').select('customer_id').executeTakeFirst();
 		expect(kept?.customer_id).toBe(keep.customer_id);

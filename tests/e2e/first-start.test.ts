@@ -200,6 +200,21 @@ describe('the demo data page', () => {
 		};
 		expect(await rates()).toEqual(['EUR']);
 
+		// The first save pins the currency the demo already has: nothing to redraw.
+		const pinned = await call(server.url, '/admin/setup?/save', {
+			token: admin,
+			form: {
+				organizationName: 'Demo Ltd',
+				timeZone: 'UTC',
+				reportingCurrency: 'USD',
+				fiscalYearStartMonth: '1',
+				activityWindowDays: '365'
+			}
+		});
+		expect(pinned.status).toBe(200);
+		expect(pinned.body).not.toContain('drawn again');
+		expect(await rates()).toEqual(['EUR']);
+
 		const saved = await call(server.url, '/admin/setup?/save', {
 			token: admin,
 			form: {

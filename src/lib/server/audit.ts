@@ -8,7 +8,9 @@ export type AuditAction =
 	| 'user.deactivate'
 	| 'settings.update'
 	| 'demo.seed'
-	| 'demo.remove';
+	| 'demo.remove'
+	| 'targets.update'
+	| 'targets.remove';
 
 export interface AuditEntry {
 	actorUserId: number | null;

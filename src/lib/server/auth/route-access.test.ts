@@ -43,6 +43,7 @@ const EXPECTED: Record<string, Access> = {
 	'/admin/demo': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/settings': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/setup': { admin: true, executive: false, cx_lead: false, viewer: false },
+	'/admin/targets': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/admin/users': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/api/v1/metrics': everyone,
 	'/api/v1/metrics/[id]': everyone,

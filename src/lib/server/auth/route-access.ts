@@ -15,6 +15,7 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/admin/demo': 'settings:manage',
 	'/admin/settings': 'settings:manage',
 	'/admin/setup': 'settings:manage',
+	'/admin/targets': 'settings:manage',
 	'/admin/users': 'users:manage',
 	'/api/v1/metrics': 'board:view',
 	'/api/v1/metrics/[id]': 'board:view',

@@ -16,6 +16,7 @@ import {
 	type PeriodContext
 } from '../metrics/period';
 import { statusOf } from '../metrics/status';
+import { loadTargets, targetOf, type TargetBook } from '../metrics/targets';
 import { getSettings } from '../settings';
 
 /** The executive board's tiles, in order. */
@@ -76,6 +77,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		period = resolvePeriod({}, context);
 	}
 	const historyStart = await findHistoryStart(db, settings);
+	const targets = await loadTargets(db);
 	// The matured-cohort search, the sparklines and the comparisons ask for many of the same
 	// periods: each (metric, period) is computed once per board.
 	const computed = new Map<string, Promise<MetricFigures>>();
@@ -96,7 +98,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 			id === 'repeat-purchase-rate'
 				? await maturedPeriod(entry, period, context, run)
 				: { period, note: null };
-		tiles.push(await buildTile(entry, shown.period, shown.note, basis, context, run));
+		tiles.push(await buildTile(entry, shown.period, shown.note, basis, context, run, targets));
 	}
 	const asOf = tiles
 		.map((t) => t.asOf)
@@ -154,8 +156,10 @@ async function buildTile(
 	note: string | null,
 	basis: CompareBasis,
 	context: PeriodContext,
-	run: Run
+	run: Run,
+	targets: TargetBook
 ): Promise<TileData> {
+	const target = targetOf(targets, entry, period);
 	const figures = await run(entry, period);
 	const comparePeriodOf = comparePeriod(period, basis, context);
 	const compared = await run(entry, comparePeriodOf);
@@ -185,8 +189,8 @@ async function buildTile(
 		numerator: figures.numerator,
 		denominator: figures.denominator,
 		n: figures.n,
-		status: statusOf(entry, exact, figures.n),
-		target: entry.target ?? null,
+		status: statusOf(entry, exact, figures.n, target),
+		target: target ?? null,
 		compare: {
 			// A cut comparison names its days: "1–22 Oct 2026" rather than "Oct 2026".
 			label: period.partial

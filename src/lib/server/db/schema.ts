@@ -228,6 +228,17 @@ export interface AuditLogTable {
 	detail: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
 }
 
+export interface MetricTargetTable {
+	metric_id: string;
+	/** The month's first day, 'YYYY-MM-DD'. */
+	month: string;
+	/** numeric: a string from both drivers. */
+	target: string;
+	demo: Generated<boolean>;
+	updated_by: number | null;
+	updated_at: Generated<Date>;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -247,4 +258,5 @@ export interface DB {
 	app_user: AppUserTable;
 	user_session: UserSessionTable;
 	audit_log: AuditLogTable;
+	metric_target: MetricTargetTable;
 }

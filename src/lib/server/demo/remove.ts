@@ -149,6 +149,7 @@ export async function removeDemo(
 			)
 			.execute();
 		await trx.deleteFrom('source').where('source', 'in', sources).execute();
+		await trx.deleteFrom('metric_target').where('demo', '=', true).execute();
 		if (users.length) await trx.deleteFrom('app_user').where('user_id', 'in', users).execute();
 		await saveDemoState(trx, null);
 		await recordAudit(trx, {

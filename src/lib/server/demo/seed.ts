@@ -5,7 +5,9 @@ import { recordAudit } from '../audit';
 import type { DB } from '../db/schema';
 import { nextChunkSize } from '../db/chunked';
 import { EXIT, UserError } from '../errors';
+import { evaluateMetric } from '../metrics/evaluate';
 import { localDateOf, parseLocalDate } from '../metrics/period';
+import { setTargets } from '../metrics/targets';
 import { getSettings } from '../settings';
 import { writePeople, type Window } from './rows';
 import {
@@ -144,6 +146,7 @@ export async function seedDemo(
 		{ from: Number.NEGATIVE_INFINITY, to: through },
 		options
 	);
+	await setDemoTargets(db, anchor, new Date(through));
 	await db.transaction().execute(async (trx) => {
 		await saveDemoState(trx, { ...state, status: 'ready' });
 		await recordAudit(trx, {
@@ -159,6 +162,35 @@ export async function seedDemo(
 		through: new Date(through),
 		seconds: (performance.now() - started) / 1000
 	};
+}
+
+/**
+ * Targets a company like this would set, around its own figures, so that the board shows every
+ * status: active customers a little under the anchor's value (on target), repeat purchase at 36%
+ * (near), NPS at 25 (off target). From a year before the anchor month to a year after it.
+ */
+async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promise<void> {
+	const active = await evaluateMetric(db, {
+		id: 'active-customers',
+		from: `${anchor.slice(0, 8)}01`,
+		to: anchor,
+		now
+	});
+	const start = monthsBefore(anchor.slice(0, 7), 11);
+	const targets: [string, string][] = [
+		['active-customers', String(Math.max(1, Math.round(((active.value ?? 0) * 0.98) / 10) * 10))],
+		['repeat-purchase-rate', '36'],
+		['nps', '25']
+	];
+	for (const [metricId, value] of targets) {
+		await setTargets(db, null, { metricId, month: start, value, months: 24 }, { demo: true });
+	}
+}
+
+function monthsBefore(month: string, count: number): string {
+	const [y, m] = month.split('-').map(Number) as [number, number];
+	const index = y * 12 + (m - 1) - count;
+	return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
 export async function writeFxRates(

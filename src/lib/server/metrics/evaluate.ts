@@ -14,6 +14,7 @@ import {
 	type PeriodContext
 } from './period';
 import { statusOf, type MetricStatus } from './status';
+import { loadTargets, targetOf } from './targets';
 
 export interface MetricRequest {
 	id: string;
@@ -86,7 +87,8 @@ export async function evaluateMetric(db: Kysely<DB>, request: MetricRequest): Pr
 	const run = (p: Period) => entry.compute(db, { period: p, settings, now, historyStart });
 	const figures = await run(period);
 	const compared = await run(compareTo);
-	return toJson(entry, settings, period, figures, basis, compareTo, compared, now);
+	const target = targetOf(await loadTargets(db), entry, period);
+	return toJson(entry, settings, period, figures, basis, compareTo, compared, now, target);
 }
 
 function toJson(
@@ -97,7 +99,8 @@ function toJson(
 	basis: CompareBasis,
 	compareTo: Period,
 	compared: MetricFigures,
-	now: Date
+	now: Date,
+	target: number | undefined
 ): MetricJson {
 	const asOf = figures.asOf && figures.asOf > now ? now : figures.asOf;
 	return {
@@ -117,8 +120,8 @@ function toJson(
 		numerator: figures.numerator,
 		denominator: figures.denominator,
 		n: figures.n,
-		status: statusOf(entry, exactOf(figures), figures.n),
-		target: entry.target ?? null,
+		status: statusOf(entry, exactOf(figures), figures.n, target),
+		target: target ?? null,
 		extra: figures.extra,
 		compare: {
 			basis,

@@ -4,6 +4,7 @@ import { getDatabase } from '$lib/server/db/instance';
 import { startDemoRegeneration } from '$lib/server/demo/runtime';
 import { getDemoState } from '$lib/server/demo/state';
 import { UserError } from '$lib/server/errors';
+import { getSettings } from '$lib/server/settings';
 import {
 	ACTIVITY_WINDOW_MAX,
 	ACTIVITY_WINDOW_MIN,
@@ -42,9 +43,11 @@ export const actions: Actions = {
 			throw error;
 		}
 		// The demo's amounts were drawn in the old currency: draw it again (the board shows progress).
+		// (the first save pins every field, so compare with what the demo was drawn in)
+		const demo = changed.includes('reporting_currency') ? await getDemoState(db) : null;
 		const regenerating =
-			changed.includes('reporting_currency') &&
-			(await getDemoState(db)) !== null &&
+			demo !== null &&
+			demo.reportingCurrency !== (await getSettings(db)).reportingCurrency &&
 			startDemoRegeneration(db);
 		if (url.searchParams.get('first') === '1') redirect(303, '/');
 		return {

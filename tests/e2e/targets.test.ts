@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser';
+import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
+import {
+	childEnv,
+	makeTempDir,
+	runCli,
+	startServer,
+	stopAllChildren,
+	type ServerProcess
+} from '../helpers/processes';
+
+// An admin edits a target on /admin/targets in Chromium and the board's tile changes status
+// (icon, word and colour class), as cx metric --json says it must.
+
+let dataDir: string;
+let server: ServerProcess;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let page: Page;
+
+beforeAll(async () => {
+	dataDir = makeTempDir('cx-targets-');
+	await prepareFixtureDataDir(dataDir, new Date());
+	server = await startServer(childEnv({ CX_DATA_DIR: dataDir }));
+	browser = await launchBrowser();
+	page = await browser.context.newPage();
+	page.setDefaultTimeout(10_000);
+	await page.goto(`${server.url}/login`);
+	await page.getByLabel('Email').fill('admin@example.com');
+	await page.getByLabel('Password').fill(FIXTURE_PASSWORD);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL((url) => url.pathname !== '/login');
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await stopAllChildren();
+	if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function activeCustomersJson(): Promise<{
+	value: number;
+	status: string;
+	target: number | null;
+}> {
+	const result = await runCli(
+		['metric', 'active-customers', '--json'],
+		childEnv({ CX_DATA_DIR: dataDir })
+	);
+	expect(result.code, result.stderr).toBe(0);
+	return JSON.parse(result.stdout);
+}
+
+async function tileStatus(): Promise<string> {
+	await page.goto(`${server.url}/`);
+	const tile = page.getByRole('article').filter({ hasText: 'Active customers' });
+	return (
+		await tile
+			.getByText(/^(On target|Near target|Off target|No target|Not enough data)$/)
+			.innerText()
+	).trim();
+}
+
+async function setTarget(value: string): Promise<void> {
+	await page.goto(`${server.url}/admin/targets`);
+	const form = page.getByRole('form', { name: 'Active customers' });
+	await form.getByLabel(/^Target/).fill(value);
+	await form.getByLabel('For').selectOption('1');
+	await form.getByRole('button', { name: 'Set target' }).click();
+	await expect.poll(() => form.getByRole('status').count()).toBe(1);
+}
+
+describe('/admin/targets', () => {
+	it("changes the board tile's status when the target moves", async () => {
+		expect(await tileStatus()).toBe('No target');
+		const { value } = await activeCustomersJson();
+
+		await setTarget(String(value - 1));
+		expect(await tileStatus()).toBe('On target');
+		expect(await activeCustomersJson()).toMatchObject({ status: 'on-target', target: value - 1 });
+
+		await setTarget(String(value * 2));
+		expect(await tileStatus()).toBe('Off target');
+		expect(await activeCustomersJson()).toMatchObject({ status: 'off-target', target: value * 2 });
+
+		// the stored target is listed and can be removed
+		await page.goto(`${server.url}/admin/targets`);
+		await page.getByRole('button', { name: /Remove Active customers/ }).click();
+		await expect.poll(() => page.getByText('Targets removed.').count()).toBe(1);
+		expect(await tileStatus()).toBe('No target');
+	});
+
+	it('shows a refused value next to its form and keeps it', async () => {
+		await page.goto(`${server.url}/admin/targets`);
+		const form = page.getByRole('form', { name: 'Repeat purchase rate' });
+		await form.getByLabel(/^Target/).fill('150');
+		await form.getByRole('button', { name: 'Set target' }).click();
+		await expect.poll(() => form.getByRole('alert').count()).toBe(1);
+		expect(await form.getByRole('alert').innerText()).toMatch(/percentage from 0 to 100/);
+		expect(await form.getByLabel(/^Target/).inputValue()).toBe('150');
+	});
+});
