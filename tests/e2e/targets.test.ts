@@ -102,3 +102,48 @@ describe('/admin/targets', () => {
 		expect(await form.getByLabel(/^Target/).inputValue()).toBe('150');
 	});
 });
+
+describe("a tile's exports", () => {
+	it('downloads the series as CSV with the numbers of the table, and as a PNG', async () => {
+		await page.goto(`${server.url}/`);
+		const tile = page.getByRole('article').filter({ hasText: 'Active customers' });
+		await tile.getByText('Show table').click();
+		const shown = await tile.locator('tbody tr').evaluateAll((rows) =>
+			rows.map((row) => ({
+				period: (row.querySelector('th')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+				value: (row.querySelector('td')?.textContent ?? '').trim()
+			}))
+		);
+
+		const [csvDownload] = await Promise.all([
+			page.waitForEvent('download'),
+			tile.getByRole('button', { name: 'CSV of Active customers' }).click()
+		]);
+		expect(csvDownload.suggestedFilename()).toMatch(
+			/^active-customers-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/
+		);
+		const csv = fs
+			.readFileSync((await csvDownload.path()) as string, 'utf8')
+			.trim()
+			.split('\r\n');
+		expect(csv[0]).toBe('metric,period,from,to,partial,value,unit');
+		const rows = csv.slice(1).map((line) => line.split(','));
+		expect(rows).toHaveLength(shown.length);
+		rows.forEach((cells, i) => {
+			expect(shown[i]?.period).toContain(cells[1]);
+			const value = cells[5] === '' ? null : Number(cells[5]);
+			const table = shown[i]?.value.replace(/,/g, '');
+			expect(value === null ? table : String(value), `row ${i}`).toBe(value === null ? '—' : table);
+		});
+
+		const [pngDownload] = await Promise.all([
+			page.waitForEvent('download'),
+			tile.getByRole('button', { name: 'PNG of Active customers' }).click()
+		]);
+		const png = fs.readFileSync((await pngDownload.path()) as string);
+		expect(png.subarray(0, 8)).toEqual(
+			Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+		);
+		expect(png.length).toBeGreaterThan(2000);
+	});
+});
