@@ -15,6 +15,7 @@ import {
 	type Period,
 	type PeriodContext
 } from '../metrics/period';
+import { lastImport } from '../ingest/import-run';
 import { statusOf } from '../metrics/status';
 import { loadTargets, targetOf, type TargetBook } from '../metrics/targets';
 import { getSettings } from '../settings';
@@ -39,6 +40,8 @@ export interface Board {
 	timeZone: string;
 	currency: string;
 	asOf: string | null;
+	/** When the newest successful import finished (ISO 8601), if any. */
+	lastImport: string | null;
 	tiles: TileData[];
 	options: PeriodOption[];
 	/** A sentence when the URL's period could not be used (the board then shows this month). */
@@ -117,6 +120,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		timeZone: settings.timeZone,
 		currency: settings.reportingCurrency,
 		asOf: asOf ?? null,
+		lastImport: (await lastImport(db))?.at.toISOString() ?? null,
 		tiles,
 		options: periodOptions(context),
 		problem

@@ -10,6 +10,7 @@ import { createUser } from '../auth/users';
 import { EXIT, UserError } from '../errors';
 import { importFxCsv } from '../ingest/fx';
 import type { ImportSummary } from '../ingest/import-result';
+import { recordImport } from '../ingest/import-run';
 import { importOrdersCsv } from '../ingest/orders';
 import { evaluateMetric, getMetric, parseCompareBasis, type MetricJson } from '../metrics/evaluate';
 import { parseLocalDate, PeriodError } from '../metrics/period';
@@ -129,12 +130,14 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 			const started = performance.now();
 			const progress = progressPrinter(io);
 			const summary = await runImport(() =>
-				importOrdersCsv(db, file, {
-					...(source ? { source } : {}),
-					onProgress: progress.update,
-					// Beside the running server: short transactions, so its pages never wait long.
-					...(throughServer ? { chunkBudgetMs: 200 } : {})
-				})
+				recordImport(db, 'orders', file, () =>
+					importOrdersCsv(db, file, {
+						...(source ? { source } : {}),
+						onProgress: progress.update,
+						// Beside the running server: short transactions, so its pages never wait long.
+						...(throughServer ? { chunkBudgetMs: 200 } : {})
+					})
+				)
 			);
 			progress.done();
 			const code = report(io, summary, 'order', started);
@@ -156,7 +159,10 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 		const file = positionals[0] as string;
 		return withDatabase(io, 'import fx', async ({ db }) => {
 			const started = performance.now();
-			return report(io, await runImport(() => importFxCsv(db, file)), 'rate', started);
+			const summary = await runImport(() =>
+				recordImport(db, 'fx', file, () => importFxCsv(db, file))
+			);
+			return report(io, summary, 'rate', started);
 		});
 	}
 	throw new UserError(

@@ -239,6 +239,19 @@ export interface MetricTargetTable {
 	updated_at: Generated<Date>;
 }
 
+export interface ImportRunTable {
+	import_id: Id;
+	kind: string;
+	file_name: string | null;
+	started_at: Generated<Date>;
+	finished_at: Date | null;
+	status: Generated<'running' | 'done' | 'failed'>;
+	rows_read: number | null;
+	stored: number | null;
+	skipped: number | null;
+	rejected: number | null;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -259,4 +272,5 @@ export interface DB {
 	user_session: UserSessionTable;
 	audit_log: AuditLogTable;
 	metric_target: MetricTargetTable;
+	import_run: ImportRunTable;
 }
