@@ -49,7 +49,12 @@ describe('GET /api/v1/metrics', () => {
 		const answer = await api('/api/v1/metrics');
 		expect(answer.status).toBe(200);
 		const metrics = answer.body?.metrics as { id: string; definition: string; href: string }[];
-		expect(metrics.map((m) => m.id)).toEqual(['active-customers', 'repeat-purchase-rate', 'nps']);
+		expect(metrics.map((m) => m.id)).toEqual([
+			'active-customers',
+			'repeat-purchase-rate',
+			'churn-rate',
+			'nps'
+		]);
 		for (const metric of metrics) {
 			expect(metric.definition.length).toBeGreaterThan(20);
 			expect(metric.href).toBe(`/api/v1/metrics/${metric.id}`);

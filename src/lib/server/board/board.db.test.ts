@@ -30,13 +30,14 @@ describe('the executive board', () => {
 	});
 	afterAll(() => database.close());
 
-	it('shows the current month to date with three tiles', async () => {
+	it('shows the current month to date with four tiles', async () => {
 		const board = await loadBoard(database.db, { now });
 		expect(board.period).toMatchObject({ kind: 'month', from: '2026-06-01', to: '2026-06-15' });
 		expect(board.period.partial).toBe(true);
 		expect(board.tiles.map((t) => t.id)).toEqual([
 			'active-customers',
 			'repeat-purchase-rate',
+			'churn-rate',
 			'nps'
 		]);
 		expect(board.problem).toBeNull();
@@ -70,7 +71,7 @@ describe('the executive board', () => {
 
 	it('leaves gaps in the sparkline before the first data', async () => {
 		const { tiles } = await loadBoard(database.db, { now });
-		const nps = tiles[2]!;
+		const nps = tiles.find((t) => t.id === 'nps')!;
 		// 10, 9, 5, 8 → 2 promoters, 1 detractor of 4 → +25.
 		expect(nps.value).toBe(25);
 		expect(nps.basis).toBe('2 promoters, 1 passive and 1 detractor among 4 answers');

@@ -21,7 +21,12 @@ import { loadTargets, targetOf, type TargetBook } from '../metrics/targets';
 import { getSettings } from '../settings';
 
 /** The executive board's tiles, in order. */
-export const BOARD_METRICS = ['active-customers', 'repeat-purchase-rate', 'nps'] as const;
+export const BOARD_METRICS = [
+	'active-customers',
+	'repeat-purchase-rate',
+	'churn-rate',
+	'nps'
+] as const;
 
 const SPARKLINE_PERIODS = 12;
 /** How far back the repeat-purchase tile looks for a fully matured period. */
