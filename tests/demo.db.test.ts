@@ -399,7 +399,7 @@ describe('the default demo company, anchored on the 1st of a month', () => {
 		const demoTargets = await sql<{ n: number }>`
 			select count(*)::int as n from metric_target where demo
 		`.execute(db);
-		expect(demoTargets.rows[0]?.n).toBe(72);
+		expect(demoTargets.rows[0]?.n).toBe(96);
 		await setTargets(db, null, { metricId: 'nps', month: '2030-01', value: '30' });
 
 		const summary = await removeDemo(db, { chunkBudgetMs: 100 });
@@ -440,7 +440,7 @@ describe('the default demo company, anchored on the 1st of a month', () => {
 			users: 0,
 			state: 0,
 			audited: 1,
-			// the admin's own target stays; the demo's 3 × 24 months go
+			// the admin's own target stays; the demo's 4 × 24 months go
 			targets: 1
 		});
 		const kept = await db.selectFrom('customer').select('customer_id').executeTakeFirst();

@@ -167,7 +167,7 @@ export async function seedDemo(
 /**
  * Targets a company like this would set, around its own figures, so that the board shows every
  * status: active customers a little under the anchor's value (on target), repeat purchase at 36%
- * (near), NPS at 25 (off target). From a year before the anchor month to a year after it.
+ * (near), churn at 4% a month, NPS at 25 (off target). From a year before the anchor month to a year after it.
  */
 async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promise<void> {
 	const active = await evaluateMetric(db, {
@@ -180,6 +180,7 @@ async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promis
 	const targets: [string, string][] = [
 		['active-customers', String(Math.max(1, Math.round(((active.value ?? 0) * 0.98) / 10) * 10))],
 		['repeat-purchase-rate', '36'],
+		['churn-rate', '4'],
 		['nps', '25']
 	];
 	for (const [metricId, value] of targets) {
