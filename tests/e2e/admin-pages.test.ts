@@ -43,9 +43,9 @@ beforeAll(async () => {
 	otherBrowser = await launchBrowser();
 	admin = await adminBrowser.context.newPage();
 	other = await otherBrowser.context.newPage();
-	// a missing element fails the test within seconds, not at the 60 s test timeout
-	admin.setDefaultTimeout(10_000);
-	other.setDefaultTimeout(10_000);
+	// a missing element fails the test well before the 60 s test timeout
+	admin.setDefaultTimeout(20_000);
+	other.setDefaultTimeout(20_000);
 });
 
 afterAll(async () => {

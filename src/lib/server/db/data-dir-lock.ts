@@ -31,7 +31,9 @@ export function acquireDataDirLock(
 	const file = path.join(dir, LOCK_FILE);
 	const owner: LockOwner = { pid: process.pid, startedAt: processStartTime(process.pid), holder };
 
-	for (let attempt = 0; attempt < 100; attempt++) {
+	// Enough attempts to outlast the 2 s given to an unreadable (half-written) lock file, with room
+	// to spare: at 100 the last attempt could be the one that removed it, and the take-over failed.
+	for (let attempt = 0; attempt < 250; attempt++) {
 		try {
 			fs.writeFileSync(file, JSON.stringify(owner) + '\n', { flag: 'wx', mode: 0o600 });
 			return {

@@ -66,7 +66,15 @@ export async function startDemo(db: Kysely<DB>, options: FirstStartOptions): Pro
 	const empty = !state && !(await anyCustomer(db));
 	if (env.CX_DEMO !== '0' && (empty || interrupted)) {
 		void runExclusive(async () => {
-			if (interrupted || (await hasDemoRows(db))) await removeDemo(db);
+			if (interrupted || (await hasDemoRows(db))) {
+				// the board shows the progress card, not a half-removed company
+				runtime.activity = {
+					state: 'seeding',
+					progress: { done: 0, total: 0, rows: 0 },
+					startedAt: Date.now()
+				};
+				await removeDemo(db);
+			}
 			await seedInBackground(db, options, env);
 		});
 	}

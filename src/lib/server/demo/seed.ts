@@ -167,7 +167,8 @@ export async function seedDemo(
 /**
  * Targets a company like this would set, around its own figures, so that the board shows every
  * status: active customers a little under the anchor's value (on target), repeat purchase at 36%
- * (near), churn at 4% a month, NPS at 25 (off target). From a year before the anchor month to a year after it.
+ * (near), churn at 4% a month, NPS at 25 (off target). From a year before the anchor month to a
+ * year after it; a target an admin set stays.
  */
 async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promise<void> {
 	const active = await evaluateMetric(db, {

@@ -99,6 +99,24 @@ describe('metric targets', () => {
 		);
 	});
 
+	it("never lets the demo's targets replace one an admin set", async () => {
+		await setTargets(database.db, 7, { metricId: 'nps', month: '2031-01', value: '30' });
+		await setTargets(
+			database.db,
+			null,
+			{ metricId: 'nps', month: '2030-12', value: '25', months: 2 },
+			{ demo: true }
+		);
+		const nps = (await listTargets(database.db)).filter(
+			(t) => t.metricId === 'nps' && t.month >= '2030-12'
+		);
+		expect(nps).toEqual([
+			{ metricId: 'nps', month: '2030-12', target: 25, demo: true },
+			{ metricId: 'nps', month: '2031-01', target: 30, demo: false }
+		]);
+		await removeTarget(database.db, 7, 'nps', '2030-12', '2031-01');
+	});
+
 	it('refuses bad input with one sentence and stores nothing', async () => {
 		const before = await listTargets(database.db);
 		const cases: [form: Parameters<typeof setTargets>[2], message: RegExp][] = [

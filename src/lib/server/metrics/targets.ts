@@ -118,6 +118,8 @@ export async function setTargets(
 			on conflict (metric_id, month) do update
 				set target = excluded.target, demo = excluded.demo,
 					updated_by = excluded.updated_by, updated_at = now()
+				-- the demo never replaces a target an admin set
+				where not excluded.demo or metric_target.demo
 		`.execute(trx);
 		if (!options.demo) {
 			await recordAudit(trx, {
