@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, signInWithForm } from '../helpers/browser';
 import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
 import {
 	childEnv,
@@ -55,12 +55,8 @@ afterAll(async () => {
 	if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-	await page.goto(`${server.url}/login`);
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((url) => url.pathname !== '/login');
+function signIn(page: Page, email: string, password: string): Promise<void> {
+	return signInWithForm(page, server.url, email, password);
 }
 
 async function signOut(page: Page): Promise<void> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, signInWithForm } from '../helpers/browser';
 import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
 import {
 	childEnv,
@@ -27,11 +27,7 @@ beforeAll(async () => {
 	browser = await launchBrowser();
 	page = await browser.context.newPage();
 	page.setDefaultTimeout(10_000);
-	await page.goto(`${server.url}/login`);
-	await page.getByLabel('Email').fill('admin@example.com');
-	await page.getByLabel('Password').fill(FIXTURE_PASSWORD);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((url) => url.pathname !== '/login');
+	await signInWithForm(page, server.url, 'admin@example.com', FIXTURE_PASSWORD);
 });
 
 afterAll(async () => {

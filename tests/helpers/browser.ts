@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (STACK.md pitfall 11); CHROMIUM_PATH overrides it. */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -37,4 +37,18 @@ export async function launchBrowser(
 			fs.rmSync(profile, { recursive: true, force: true });
 		}
 	};
+}
+
+/** Signs in through the sign-in form, as a person would, and waits to have left the form. */
+export async function signInWithForm(
+	page: Page,
+	base: string,
+	email: string,
+	password: string
+): Promise<void> {
+	await page.goto(`${base}/login`);
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'commit' });
 }

@@ -25,6 +25,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describeDatabaseUrl } from '../config';
 import { EXIT, UserError } from '../errors';
+import { connectionReason } from './database';
+import { quoteIdentifier } from './identifiers';
 import { migrateToLatest } from './migrate';
 import type { DB } from './schema';
 
@@ -159,7 +161,9 @@ export async function copyDatabase(
 				const ordered = orderByForeignKeys(await readSourceTables(trx));
 				await checkTargetColumns(target, ordered);
 				if (ordered.length) {
-					await target.query(`truncate table ${ordered.map((t) => quoteIdent(t.name)).join(', ')}`);
+					await target.query(
+						`truncate table ${ordered.map((t) => quoteIdentifier(t.name)).join(', ')}`
+					);
 				}
 				const copied: TableCopied[] = [];
 				for (const [i, table] of ordered.entries()) {
@@ -282,14 +286,14 @@ async function copyTable(
 	table: SourceTable,
 	onRows?: (table: string, rows: number) => void
 ): Promise<number> {
-	const name = quoteIdent(table.name);
-	const columnList = table.columns.map(quoteIdent).join(', ');
+	const name = quoteIdentifier(table.name);
+	const columnList = table.columns.map(quoteIdentifier).join(', ');
 	const counted = await sql<{ n: number | string }>`
 		select count(*) as n from ${sql.id(table.name)}`.execute(trx);
 	const sourceRows = Number(counted.rows[0]?.n);
 
 	// Every value as its type's text output, aliased by position: c0, c1, …
-	const select = table.columns.map((c, i) => `${quoteIdent(c)}::text as c${i}`).join(', ');
+	const select = table.columns.map((c, i) => `${quoteIdentifier(c)}::text as c${i}`).join(', ');
 	await sql
 		.raw(`declare cx_copy_cursor no scroll cursor for select ${select} from ${name}`)
 		.execute(trx);
@@ -370,10 +374,10 @@ async function advanceSequences(target: pg.Client, sequences: readonly SourceSeq
 	for (const { table, column, lastValue } of sequences) {
 		await target.query(
 			`select setval(pg_get_serial_sequence($1, $2),
-			               greatest(coalesce($3::bigint, 0), coalesce(max(${quoteIdent(column)}), 0)::bigint) + 1,
+			               greatest(coalesce($3::bigint, 0), coalesce(max(${quoteIdentifier(column)}), 0)::bigint) + 1,
 			               false)
-			   from ${quoteIdent(table)}`,
-			[`public.${quoteIdent(table)}`, column, lastValue]
+			   from ${quoteIdentifier(table)}`,
+			[`public.${quoteIdentifier(table)}`, column, lastValue]
 		);
 	}
 }
@@ -412,21 +416,4 @@ function nestedKysely(client: pg.Client): Kysely<unknown> {
 		createQueryCompiler: () => new PostgresQueryCompiler()
 	};
 	return new Kysely<unknown>({ dialect });
-}
-
-function quoteIdent(name: string): string {
-	return `"${name.replaceAll('"', '""')}"`;
-}
-
-function connectionReason(error: unknown): string {
-	if (error && typeof error === 'object' && 'code' in error) {
-		const code = String(error.code);
-		if (code === 'ECONNREFUSED') return 'the connection was refused';
-		if (code === 'ENOTFOUND') return 'the host name is unknown';
-		if (code === 'ETIMEDOUT') return 'the connection timed out';
-		if (code === '28P01' || code === '28000') return 'the user name or password was not accepted';
-		if (code === '3D000') return 'the database does not exist';
-	}
-	const message = error instanceof Error ? error.message : String(error);
-	return message.replace(/\s+/g, ' ').replace(/\.$/, '');
 }

@@ -208,7 +208,8 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
 	};
 }
 
-function connectionReason(error: unknown): string {
+/** Why a PostgreSQL server could not be reached, in words (never the URL or its password). */
+export function connectionReason(error: unknown): string {
 	if (error && typeof error === 'object' && 'code' in error) {
 		const code = String(error.code);
 		if (code === 'ECONNREFUSED') return 'the connection was refused';

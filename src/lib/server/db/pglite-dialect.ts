@@ -14,6 +14,7 @@ import {
 	type QueryResult,
 	type TransactionSettings
 } from 'kysely';
+import { quoteIdentifier } from './identifiers';
 import { createMutex, type Mutex } from './mutex';
 
 /**
@@ -109,8 +110,4 @@ function createConnection(client: PGlite): DatabaseConnection {
 			}
 		}
 	};
-}
-
-function quoteIdentifier(name: string): string {
-	return `"${name.replaceAll('"', '""')}"`;
 }

@@ -5,7 +5,7 @@ import { createMutex } from '../db/mutex';
 import { appendDemo } from './append';
 import { removeDemo } from './remove';
 import { seedDemo, type DemoProgress } from './seed';
-import { getDemoState, hasDemoRows, saveDemoState } from './state';
+import { getDemoState, hasAnyCustomer, hasDemoRows, saveDemoState } from './state';
 import { createDemoUsers } from './users';
 
 /** What the board shows while the demo company is being written on first start. */
@@ -63,7 +63,7 @@ export async function startDemo(db: Kysely<DB>, options: FirstStartOptions): Pro
 		});
 	}
 	const interrupted = state?.status === 'seeding';
-	const empty = !state && !(await anyCustomer(db));
+	const empty = !state && !(await hasAnyCustomer(db));
 	if (env.CX_DEMO !== '0' && (empty || interrupted)) {
 		void runExclusive(async () => {
 			if (interrupted || (await hasDemoRows(db))) {
@@ -224,11 +224,4 @@ async function runExclusive<T>(work: () => Promise<T>): Promise<T> {
 	} finally {
 		release();
 	}
-}
-
-async function anyCustomer(db: Kysely<DB>): Promise<boolean> {
-	return (
-		(await db.selectFrom('customer').select('customer_id').limit(1).executeTakeFirst()) !==
-		undefined
-	);
 }

@@ -7,7 +7,7 @@ import { nextChunkSize } from '../db/chunked';
 import { EXIT, UserError } from '../errors';
 import { evaluateMetric } from '../metrics/evaluate';
 import { localDateOf, parseLocalDate } from '../metrics/period';
-import { setTargets } from '../metrics/targets';
+import { addMonths, setTargets } from '../metrics/targets';
 import { getSettings } from '../settings';
 import { writePeople, type Window } from './rows';
 import {
@@ -177,7 +177,7 @@ async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promis
 		to: anchor,
 		now
 	});
-	const start = monthsBefore(anchor.slice(0, 7), 11);
+	const start = addMonths(anchor.slice(0, 7), -11);
 	const targets: [string, string][] = [
 		['active-customers', String(Math.max(1, Math.round(((active.value ?? 0) * 0.98) / 10) * 10))],
 		['repeat-purchase-rate', '36'],
@@ -187,12 +187,6 @@ async function setDemoTargets(db: Kysely<DB>, anchor: string, now: Date): Promis
 	for (const [metricId, value] of targets) {
 		await setTargets(db, null, { metricId, month: start, value, months: 24 }, { demo: true });
 	}
-}
-
-function monthsBefore(month: string, count: number): string {
-	const [y, m] = month.split('-').map(Number) as [number, number];
-	const index = y * 12 + (m - 1) - count;
-	return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
 export async function writeFxRates(

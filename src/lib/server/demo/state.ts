@@ -60,6 +60,14 @@ export async function saveDemoState(db: Kysely<DB>, state: DemoState | null): Pr
 		.execute();
 }
 
+/** True when the installation holds any customer at all. */
+export async function hasAnyCustomer(db: Kysely<DB>): Promise<boolean> {
+	return (
+		(await db.selectFrom('customer').select('customer_id').limit(1).executeTakeFirst()) !==
+		undefined
+	);
+}
+
 /** True when any customer came from somewhere other than the demo. */
 export async function hasRealCustomers(db: Kysely<DB>): Promise<boolean> {
 	const row = await db

@@ -2,9 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import { recordAudit } from '../audit';
 import type { DB } from '../db/schema';
 import { UserError } from '../errors';
-import { findMetric } from './catalog';
+import { getSettings } from '../settings';
+import { findMetric, metricCatalog } from './catalog';
 import type { MetricEntry } from './catalog-entry';
-import type { Period } from './period';
+import { localDateOf, type Period } from './period';
 
 /**
  * Targets per metric and month, set by admins (PRODUCT.md §3 "Status"): a period's target is the
@@ -176,7 +177,7 @@ export function targetRuns(
 			last.metricId === t.metricId &&
 			last.target === t.target &&
 			last.demo === t.demo &&
-			monthsFrom(last.to, 2)[1] === t.month
+			addMonths(last.to, 1) === t.month
 		) {
 			last.to = t.month;
 		} else {
@@ -192,11 +193,47 @@ export function targetRuns(
 	return runs;
 }
 
+/**
+ * What the targets page shows: each metric with the target in force this month (as typed), and the
+ * stored targets as runs of equal months.
+ */
+export async function targetsOverview(db: Kysely<DB>, now: Date) {
+	const settings = await getSettings(db);
+	const today = localDateOf(now, settings.timeZone);
+	const stored = await listTargets(db);
+	const book = await loadTargets(db);
+	return {
+		month: today.slice(0, 7),
+		metrics: metricCatalog.map((entry) => {
+			const inForce = targetOf(book, entry, { to: today });
+			return {
+				id: entry.id,
+				label: entry.label,
+				unit: entry.unit,
+				better: entry.better,
+				inForce: inForce === undefined ? null : targetToInput(entry, inForce)
+			};
+		}),
+		targets: targetRuns(stored).map((run) => {
+			const entry = findMetric(run.metricId);
+			return {
+				...run,
+				label: entry?.label ?? run.metricId,
+				shown: entry ? targetToInput(entry, run.target) : String(run.target),
+				unit: entry?.unit ?? 'count'
+			};
+		})
+	};
+}
+
 /** 'YYYY-MM' months from `first` on. */
 export function monthsFrom(first: string, count: number): string[] {
-	const [y, m] = first.split('-').map(Number) as [number, number];
-	return Array.from({ length: count }, (_, i) => {
-		const index = y * 12 + (m - 1) + i;
-		return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
-	});
+	return Array.from({ length: count }, (_, i) => addMonths(first, i));
+}
+
+/** The month `count` months after 'YYYY-MM' `month` (before it when negative). */
+export function addMonths(month: string, count: number): string {
+	const [y, m] = month.split('-').map(Number) as [number, number];
+	const index = y * 12 + (m - 1) + count;
+	return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
