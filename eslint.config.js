@@ -6,7 +6,15 @@ import svelteConfig from './svelte.config.js';
 
 export default ts.config(
 	{
-		ignores: ['build/', 'build-cli/', '.svelte-kit/', '.data/', 'node_modules/', 'test-results/']
+		ignores: [
+			'build/',
+			'build-cli/',
+			'.svelte-kit/',
+			'.data/',
+			'.bench-cache/',
+			'node_modules/',
+			'test-results/'
+		]
 	},
 	js.configs.recommended,
 	...ts.configs.recommended,

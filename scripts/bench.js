@@ -1,6 +1,11 @@
 // Benchmarks print figures; they never assert times. Usage:
 //   npm run bench -- import-orders [--rows 1000000] [--keep]
 //   npm run bench -- first-board [--cold]
+//   npm run bench -- board [--only postgres|pglite|pglite-large] [--postgres 1000000:20000000]
+//                          [--pglite 100000:2000000] [--pglite-large 1000000:20000000]
+// board times the executive board on rollups at scale on PostgreSQL 15 (BENCH_DATABASE_URL, or a
+// throwaway server) and on PGlite: loads, rows read per tile, a 10k-event refresh, a full rebuild
+// and the event loop during one (src/lib/server/bench/board.ts).
 // first-board starts the command center as `npm start` does on a new data folder and times the way
 // to a signed-in board with the demo company: --cold removes the build first (so it is rebuilt),
 // then a start with the build present, then a restart of the same folder; meanwhile it samples
@@ -20,13 +25,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAXRSS_PRELOAD = path.join(root, 'scripts', 'bench-maxrss.cjs');
 const { values, positionals } = parseArgs({
 	allowPositionals: true,
+	strict: false,
 	options: {
 		rows: { type: 'string', default: '1000000' },
 		keep: { type: 'boolean' },
 		cold: { type: 'boolean' }
 	}
 });
-const benches = { 'import-orders': importOrders, 'first-board': firstBoard };
+const benches = { 'import-orders': importOrders, 'first-board': firstBoard, board };
 const name = positionals[0] ?? 'import-orders';
 if (!benches[name]) {
 	console.error(
@@ -252,4 +258,15 @@ async function firstBoard() {
 	} finally {
 		fs.rmSync(work, { recursive: true, force: true });
 	}
+}
+
+async function board() {
+	const args = process.argv.slice(2);
+	const child = spawn(
+		process.execPath,
+		['--max-old-space-size=8192', path.join(root, 'build-cli', 'bench.js'), ...args],
+		{ cwd: root, stdio: 'inherit' }
+	);
+	const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+	process.exitCode = Number(code);
 }

@@ -16,6 +16,7 @@ import {
 import { isLoopbackHost, isSecureOrigin, readDatabaseConfig } from '$lib/server/config';
 import { closeDatabase, getDatabase, startDatabase } from '$lib/server/db/instance';
 import { startDemo } from '$lib/server/demo/runtime';
+import { startRollups } from '$lib/server/rollups/runtime';
 import { UserError } from '$lib/server/errors';
 
 export const init: ServerInit = async () => {
@@ -28,6 +29,8 @@ export const init: ServerInit = async () => {
 		await ensureInitialAdmin(database.db, { dataDir, log });
 		// In the background: the server answers (and `/` shows progress) while the demo is written.
 		await startDemo(database.db, { dataDir, log });
+		// Rollups: built on first start, then kept current from whatever process writes data.
+		startRollups(database.db, { log });
 		warnIfUnencrypted();
 	} catch (error) {
 		// One sentence, no stack trace; the database is closed so its folder is not left locked.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from '$lib/server/rollups/refresh';
 import { importOrdersCsv } from '$lib/server/ingest/orders';
 import { evaluateMetric } from '$lib/server/metrics/evaluate';
 import { updateSettings } from '$lib/server/settings';
@@ -57,6 +58,7 @@ describe('metrics on the CDNOW purchases', () => {
 		});
 		expect(summary.rejected).toEqual([]);
 		expect(summary.stored).toBe(lines.length);
+		await refreshRollups(database.db);
 	});
 	afterAll(async () => {
 		await database?.close();

@@ -53,7 +53,15 @@ describe('GET /api/v1/metrics', () => {
 			'active-customers',
 			'repeat-purchase-rate',
 			'churn-rate',
-			'nps'
+			'average-order-value',
+			'purchase-frequency',
+			'nps',
+			'purchases-today',
+			'net-revenue-today',
+			'new-customers-today',
+			'messages-delivered-today',
+			'cases-opened-today',
+			'survey-answers-today'
 		]);
 		for (const metric of metrics) {
 			expect(metric.definition.length).toBeGreaterThan(20);

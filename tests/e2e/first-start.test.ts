@@ -84,7 +84,19 @@ describe('first start with `npm start` on an empty folder', () => {
 			await page.getByLabel('Email').fill('viewer@demo.example');
 			await page.getByLabel('Password').fill(passwords.get('viewer@demo.example') as string);
 			await page.getByRole('button', { name: /sign in/i }).click();
-			await page.waitForURL(`${server.url}/`, { waitUntil: 'commit', timeout: 60_000 });
+			await page
+				.waitForURL(`${server.url}/`, { waitUntil: 'commit', timeout: 60_000 })
+				.catch(async (error: unknown) => {
+					// What the person would see, to tell a slow server from a refused sign-in.
+					const text = await page
+						.locator('main')
+						.innerText()
+						.catch(() => '(no main)');
+					throw new Error(
+						`Still at ${page.url()} 60 s after signing in: ${text.slice(0, 300)}\nserver: ${server.output().stderr.slice(-500)}`,
+						{ cause: error }
+					);
+				});
 			await expect
 				.poll(() => page.getByRole('heading', { name: 'Executive board' }).count())
 				.toBe(1);

@@ -146,7 +146,7 @@ interface ThrowawayServer {
 	stop(): void;
 }
 
-async function startThrowawayServer(): Promise<ThrowawayServer> {
+export async function startThrowawayServer(): Promise<ThrowawayServer> {
 	const bin = findPostgresBinaries();
 	const runAs = process.getuid?.() === 0 ? postgresSystemUser() : undefined;
 

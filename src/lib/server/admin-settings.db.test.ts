@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { refreshRollups } from './rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../tests/helpers/database';
 import { thrownBy } from '../../../tests/helpers/errors';
 import { addCustomer, addOrder } from '../../../tests/helpers/fixtures';
@@ -206,6 +207,7 @@ describe('the settings of /admin/settings', () => {
 		// 31 Mar 2025 23:30 UTC is 1 Apr 01:30 in Berlin (CEST, UTC+2)
 		await addOrder(database.db, await addCustomer(database.db), '2025-03-31T23:30:00Z');
 		await addOrder(database.db, await addCustomer(database.db), '2025-08-01T10:00:00Z');
+		await refreshRollups(database.db);
 
 		await save({ historyStart: '2025-06-01' });
 		let settings = await getSettings(database.db);

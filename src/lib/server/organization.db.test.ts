@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from './rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../tests/helpers/database';
 import { addCustomer, addOrder } from '../../../tests/helpers/fixtures';
 import { listAudit } from './audit';
@@ -190,6 +191,7 @@ describe('the board after the time zone changes', () => {
 	afterAll(() => database.close());
 
 	async function activeIn(from: string, to: string) {
+		await refreshRollups(database.db);
 		const board = await loadBoard(database.db, { now, from, to });
 		expect(board.problem).toBeNull();
 		return { timeZone: board.timeZone, active: board.tiles[0]!.value };
@@ -216,6 +218,7 @@ describe('the board after the time zone changes', () => {
 	it('starts the current period at local midnight in the new zone', async () => {
 		// 31 Mar 14:00 UTC is 1 Apr 03:00 in Auckland: the board's default period is April to date.
 		const at = new Date('2026-03-31T14:00:00Z');
+		await refreshRollups(database.db);
 		const board = await loadBoard(database.db, { now: at });
 		expect(board.period).toMatchObject({
 			kind: 'month',

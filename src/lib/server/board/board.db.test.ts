@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from '../rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
 import { addCustomer, addOrder, addSurvey } from '../../../../tests/helpers/fixtures';
 import { updateSettings } from '../settings';
@@ -27,6 +28,7 @@ describe('the executive board', () => {
 				}
 			}
 		}
+		await refreshRollups(db);
 	});
 	afterAll(() => database.close());
 

@@ -3,6 +3,7 @@ import type { CompareBasis, SparkPoint, TileData } from '$lib/metric-types';
 import type { DB } from '../db/schema';
 import type { MetricEntry, MetricFigures } from '../metrics/catalog-entry';
 import { getMetric, exactOf } from '../metrics/evaluate';
+import { rollupStatus } from '../rollups/refresh';
 import { findHistoryStart } from '../metrics/history';
 import {
 	comparePeriod,
@@ -51,6 +52,11 @@ export interface Board {
 	options: PeriodOption[];
 	/** A sentence when the URL's period could not be used (the board then shows this month). */
 	problem: string | null;
+	/**
+	 * The rollups behind the figures: `computing` before their first build, `recomputing` while a
+	 * settings change is rebuilt (the figures shown are then from before it), with progress.
+	 */
+	rollups: { state: 'current' | 'computing' | 'recomputing'; done: number; total: number };
 }
 
 export interface BoardRequest {
@@ -58,6 +64,8 @@ export interface BoardRequest {
 	to?: string | null;
 	compare?: string | null;
 	now?: Date;
+	/** Only these tiles (the benchmark times them one by one). */
+	only?: readonly string[];
 }
 
 export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<Board> {
@@ -85,6 +93,8 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		period = resolvePeriod({}, context);
 	}
 	const historyStart = await findHistoryStart(db, settings);
+	const status = await rollupStatus(db);
+	const facts = status.live;
 	const targets = await loadTargets(db);
 	// The matured-cohort search, the sparklines and the comparisons ask for many of the same
 	// periods: each (metric, period) is computed once per board.
@@ -93,7 +103,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		const key = `${entry.id} ${p.start.toISOString()} ${p.end.toISOString()}`;
 		let figures = computed.get(key);
 		if (!figures) {
-			figures = entry.compute(db, { period: p, settings, now, historyStart });
+			figures = entry.compute(db, { period: p, settings, now, historyStart, facts });
 			computed.set(key, figures);
 		}
 		return figures;
@@ -101,6 +111,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 
 	const tiles: TileData[] = [];
 	for (const id of BOARD_METRICS) {
+		if (request.only && !request.only.includes(id)) continue;
 		const entry = getMetric(id);
 		const shown =
 			id === 'repeat-purchase-rate'
@@ -128,7 +139,12 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		lastImport: (await lastImport(db))?.at.toISOString() ?? null,
 		tiles,
 		options: periodOptions(context),
-		problem
+		problem,
+		rollups: {
+			state: !status.live ? 'computing' : status.building ? 'recomputing' : 'current',
+			done: status.building?.done ?? 0,
+			total: status.building?.total ?? 0
+		}
 	};
 }
 

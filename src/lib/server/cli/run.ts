@@ -17,6 +17,9 @@ import { parseLocalDate, PeriodError } from '../metrics/period';
 import { removeDemo } from '../demo/remove';
 import { parseCustomers, seedDemo } from '../demo/seed';
 import { getDemoState } from '../demo/state';
+import { refreshRollups } from '../rollups/refresh';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
 
 export interface CliIo {
 	out: (text: string) => void;
@@ -36,6 +39,8 @@ Commands:
   migrate                                   bring the database schema up to date
   import orders <file> [--source S]         import a canonical orders CSV
   import fx <file>                          import canonical fx_rates (currency, day, rate)
+  refresh [--full]                          bring the rollups the boards read up to date; --full
+                                            recomputes every customer's figures
   metric <id> [--from D] [--to D] [--compare previous|year] [--json]
                                             compute a metric; dates are YYYY-MM-DD, both inclusive
   user add --email E --role R [--name N] [--password-stdin]
@@ -86,6 +91,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 			});
 		case 'import':
 			return importCommand(rest, io);
+		case 'refresh':
+			return refreshCommand(rest, io);
 		case 'metric':
 			return metricCommand(rest, io);
 		case 'user':
@@ -141,6 +148,7 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 			);
 			progress.done();
 			const code = report(io, summary, 'order', started);
+			if (summary.stored > 0) await refreshAfterImport(db);
 			if (throughServer && 'chunks' in summary) {
 				io.out(
 					`Stored beside the running server (pid ${throughServer.pid}) in ${(summary.chunks as number).toLocaleString('en-US')} short transactions.`
@@ -162,7 +170,9 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 			const summary = await runImport(() =>
 				recordImport(db, 'fx', file, () => importFxCsv(db, file))
 			);
-			return report(io, summary, 'rate', started);
+			const code = report(io, summary, 'rate', started);
+			if (summary.stored > 0) await refreshAfterImport(db);
+			return code;
 		});
 	}
 	throw new UserError(
@@ -171,6 +181,38 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 			: 'Name what to import: orders or fx.',
 		EXIT.usage
 	);
+}
+
+/**
+ * The rollups take in what an import stored, so boards and `cx metric` show it at once (silently:
+ * an import prints its rejections and its summary only).
+ */
+async function refreshAfterImport(db: Kysely<DB>): Promise<void> {
+	await refreshRollups(db);
+}
+
+async function refreshCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { values } = parse(argv, { full: { type: 'boolean' } }, 0, 'refresh');
+	return withDatabase(io, 'refresh', async ({ db }) => {
+		const started = performance.now();
+		let last = 0;
+		const report = await refreshRollups(db, {
+			full: values.full === true,
+			onProgress: ({ phase, done, total }) => {
+				const now = performance.now();
+				if (phase !== 'build' || now - last < (io.interactive ? 250 : 10_000)) return;
+				last = now;
+				const line = `… ${(done ?? 0).toLocaleString('en-US')} of ${(total ?? 0).toLocaleString('en-US')} customers`;
+				io.err(io.interactive ? `\r${line}` : line);
+			}
+		});
+		if (io.interactive && last > 0) io.err('\r\u001b[K');
+		const n = (value: number) => value.toLocaleString('en-US');
+		io.out(
+			`Rollups are up to date (generation ${report.generation ?? '—'}): ${n(report.deltas)} changes folded in, ${n(report.customers)} customers recomputed${report.built ? `, ${n(report.built)} customers rebuilt` : ''}; ${((performance.now() - started) / 1000).toFixed(1)} s.`
+		);
+		return EXIT.ok;
+	});
 }
 
 async function runImport(work: () => Promise<ImportSummary>): Promise<ImportSummary> {

@@ -165,6 +165,14 @@ export async function copyDatabase(
 						`truncate table ${ordered.map((t) => quoteIdentifier(t.name)).join(', ')}`
 					);
 				}
+				// The rollups and their queues are copied as they are: the triggers that feed them
+				// would count every copied row a second time. Off in this transaction only.
+				const setTriggers = async (state: 'disable' | 'enable') => {
+					for (const table of ordered) {
+						await target.query(`alter table ${quoteIdentifier(table.name)} ${state} trigger user`);
+					}
+				};
+				await setTriggers('disable');
 				const copied: TableCopied[] = [];
 				for (const [i, table] of ordered.entries()) {
 					const rows = await copyTable(trx, target, table, options.onRows);
@@ -172,6 +180,7 @@ export async function copyDatabase(
 					copied.push(entry);
 					options.onTable?.(entry);
 				}
+				await setTriggers('enable');
 				await advanceSequences(target, await readSourceSequences(trx));
 				return copied;
 			});

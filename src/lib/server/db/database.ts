@@ -99,6 +99,11 @@ function createPool(config: pg.PoolConfig): pg.Pool {
 	pool.on('error', () => {
 		// an idle client lost its connection; the next query reports it, the process lives on
 	});
+	// A client checked out (mid-transaction, say) when its connection dies emits 'error' on itself,
+	// not on the pool: unheard, that ends the process. Its query reports the failure instead.
+	pool.on('connect', (client) => {
+		client.on('error', () => undefined);
+	});
 	return pool;
 }
 

@@ -252,6 +252,86 @@ export interface ImportRunTable {
 	rejected: number | null;
 }
 
+/** Additive figures per 15-minute UTC bucket (see the rollups migration). */
+export interface RollupAdditiveTable {
+	measure: RollupMeasure;
+	bucket: Instant;
+	value: Decimal;
+	latest_at: Instant | null;
+}
+
+export type RollupMeasure =
+	'order_rows' | 'orders' | 'net_revenue' | 'delivered' | 'cases_opened' | 'survey_answers';
+
+export interface RollupDeltaTable {
+	seq: Generated<number>;
+	measure: RollupMeasure;
+	bucket: Instant;
+	value: Decimal;
+	latest_at: Instant | null;
+}
+
+export interface RollupDirtyTable {
+	seq: Generated<number>;
+	customer_id: number;
+}
+
+export interface RollupGenerationTable {
+	generation: number;
+	time_zone: string;
+	activity_window_days: number;
+	status: 'building' | 'live' | 'retired';
+	started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+	finished_at: Instant | null;
+	last_customer_id: ColumnType<number, number | undefined, number>;
+	customers_done: ColumnType<number, number | undefined, number>;
+	customers_total: ColumnType<number, number | undefined, number>;
+	dirty_seq: ColumnType<number, number | undefined, number>;
+}
+
+export interface RcPurchaseDayTable {
+	generation: number;
+	customer_id: number;
+	day: LocalDate;
+	bucket: Instant;
+}
+
+export interface RcSpellTable {
+	generation: number;
+	customer_id: number;
+	start_day: LocalDate;
+	end_day: LocalDate;
+}
+
+export interface RcCustomerTable {
+	generation: number;
+	customer_id: number;
+	first_day: LocalDate | null;
+	first_given: boolean;
+	repeat_day: LocalDate | null;
+}
+
+export interface RollupPurchaseTable {
+	generation: number;
+	bucket: Instant;
+	purchase_days: number;
+}
+
+export interface RollupSpellEdgeTable {
+	generation: number;
+	day: LocalDate;
+	starts: number;
+	ends: number;
+}
+
+export interface RollupFirstTable {
+	generation: number;
+	first_day: LocalDate;
+	first_given: boolean;
+	customers: number;
+	repeaters: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -273,4 +353,14 @@ export interface DB {
 	audit_log: AuditLogTable;
 	metric_target: MetricTargetTable;
 	import_run: ImportRunTable;
+	rollup_additive: RollupAdditiveTable;
+	rollup_delta: RollupDeltaTable;
+	rollup_dirty: RollupDirtyTable;
+	rollup_generation: RollupGenerationTable;
+	rc_purchase_day: RcPurchaseDayTable;
+	rc_spell: RcSpellTable;
+	rc_customer: RcCustomerTable;
+	rollup_purchase: RollupPurchaseTable;
+	rollup_spell_edge: RollupSpellEdgeTable;
+	rollup_first: RollupFirstTable;
 }

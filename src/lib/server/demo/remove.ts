@@ -1,3 +1,4 @@
+import { refreshRollups, yieldToRequests } from '../rollups/refresh';
 import { sql, type Kysely } from 'kysely';
 import { DemoCompany, dateOf } from '../../../../db/seed/company';
 import { DEMO_MODEL, DEMO_SOURCES } from '../../../../db/seed/model';
@@ -159,5 +160,7 @@ export async function removeDemo(
 			detail: { customers, users: users.length }
 		});
 	});
+	// The figures drop the demo at once rather than at the server's next look.
+	await refreshRollups(db, { pause: yieldToRequests });
 	return { customers, rows, users: users.length, chunks, longestChunkMs: longest, fxRatesRemoved };
 }

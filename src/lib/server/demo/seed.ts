@@ -1,3 +1,4 @@
+import { refreshRollups, yieldToRequests } from '../rollups/refresh';
 import { sql, type Kysely } from 'kysely';
 import { DemoCompany, dateOf, type PersonPlan } from '../../../../db/seed/company';
 import { CRM, DEMO_MODEL, DEMO_SOURCES, SHOP } from '../../../../db/seed/model';
@@ -146,6 +147,8 @@ export async function seedDemo(
 		{ from: Number.NEGATIVE_INFINITY, to: through },
 		options
 	);
+	// The rollups take the new rows in now, so the board has figures when the progress card goes.
+	await refreshRollups(db, { pause: yieldToRequests });
 	await setDemoTargets(db, anchor, new Date(through));
 	await db.transaction().execute(async (trx) => {
 		await saveDemoState(trx, { ...state, status: 'ready' });

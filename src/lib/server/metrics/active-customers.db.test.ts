@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from '../rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
 import { addCustomer, addOrder } from '../../../../tests/helpers/fixtures';
 import { updateSettings } from '../settings';
@@ -35,11 +36,12 @@ describe('active-customers', () => {
 		const e = await addCustomer(db);
 		await addOrder(db, e, '2026-01-15T10:00:00-05:00'); // the earliest order: history start
 		const f = await addCustomer(db);
-		await addOrder(db, f, '2026-04-10T15:00:00-04:00'); // today, an hour after "now"
+		await addOrder(db, f, '2026-04-10T11:00:00-04:00'); // today, three hours before "now"
 		const g = await addCustomer(db);
 		await addOrder(db, g, '2026-04-10T09:00:00-04:00'); // today, before "now"
 		const h = await addCustomer(db);
 		await addOrder(db, h, '2026-03-10T13:00:00-04:00', { amount: '0' }); // zero amount counts
+		await refreshRollups(db);
 	});
 	afterAll(() => database.close());
 
@@ -71,27 +73,29 @@ describe('active-customers', () => {
 	it('uses the activity window setting', async () => {
 		await updateSettings(database.db, { activityWindowDays: 365 });
 		try {
+			// The rollups are rebuilt for the new window (the server does it in the background).
+			await refreshRollups(database.db);
 			// March 2026 with W = 365: A, B, C, E and H; F and G buy in April.
 			expect((await metric('2026-03-01', '2026-03-31')).value).toBe(5);
 		} finally {
 			await updateSettings(database.db, { activityWindowDays: 30 });
+			await refreshRollups(database.db);
 		}
 	});
 
 	it('runs a partial period up to now and cuts its comparison at the same elapsed time', async () => {
-		// April to date: last day 10 Apr, window 12 Mar – 10 Apr, orders before 14:00 EDT: G only
-		// (F buys at 15:00). Previous: 1 Mar – 10 Mar 14:00 EDT, window 9 Feb – 10 Mar: A, B, C, and
-		// H, whose 13:00 EDT order is before the cut.
+		// April to date: last day 10 Apr, window 12 Mar – 10 Apr: F and G. Previous: 1 Mar – 10 Mar
+		// 14:00 EDT, active on its last day (window 9 Feb – 10 Mar): A, B, C and H.
 		const april = await metric();
 		expect(april.period).toMatchObject({ from: '2026-04-01', to: '2026-04-10', partial: true });
-		expect(april.value).toBe(1);
+		expect(april.value).toBe(2);
 		expect(april.compare).toMatchObject({
 			basis: 'previous',
 			from: '2026-03-01',
 			to: '2026-03-10',
 			value: 4
 		});
-		expect(april.asOf).toBe('2026-04-10T13:00:00.000Z');
+		expect(april.asOf).toBe('2026-04-10T15:00:00.000Z');
 		expect(april.timeZone).toBe('America/New_York');
 	});
 

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
-import { defineMetric, emptyFigures } from './catalog-entry';
+import { COMPUTING_REASON, defineMetric, emptyFigures } from './catalog-entry';
 import { beforeHistory, NO_ORDERS_REASON } from './history';
-import { addDays, startOfLocalDay } from './period';
+import { addDays } from './period';
+import { activeOn, latestAt } from '../rollups/read';
 
 export const activeCustomers = defineMetric({
 	id: 'active-customers',
@@ -10,33 +10,23 @@ export const activeCustomers = defineMetric({
 		'Customers with at least one purchase in the activity window (by default the 365 days) up to the last day of the period — today while the period is under way. Refunds and cancellations do not count as purchases.',
 	unit: 'count',
 	better: 'higher',
-	async compute(db, { period, settings, historyStart }) {
+	async compute(db, { period, historyStart, facts }) {
 		if (!historyStart) return emptyFigures(NO_ORDERS_REASON);
 		if (period.to < historyStart) return beforeHistory(historyStart);
+		if (!facts) return emptyFigures(COMPUTING_REASON);
 
-		const windowFrom = addDays(period.to, -(settings.activityWindowDays - 1));
-		const row = await db
-			.selectFrom('customer_order')
-			.where('kind', '=', 'order')
-			.where('ordered_at', '>=', startOfLocalDay(windowFrom, settings.timeZone))
-			.where('ordered_at', '<', period.end)
-			.select([
-				sql<number>`count(distinct customer_id)::int`.as('active'),
-				(eb) => eb.fn.max('ordered_at').as('as_of')
-			])
-			.executeTakeFirstOrThrow();
-
-		const active = Number(row.active);
+		const windowFrom = addDays(period.to, -(facts.activityWindowDays - 1));
+		const active = await activeOn(db, facts, period.to);
 		return {
 			value: active,
 			numerator: active,
 			denominator: null,
 			n: active,
-			asOf: row.as_of ? new Date(row.as_of) : null,
+			asOf: await latestAt(db, 'order_rows', period.end),
 			extra: {
 				activeOn: period.to,
 				windowFrom,
-				windowDays: settings.activityWindowDays,
+				windowDays: facts.activityWindowDays,
 				...(windowFrom < historyStart ? { historyIncomplete: true } : {})
 			}
 		};

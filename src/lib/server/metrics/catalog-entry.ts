@@ -3,6 +3,7 @@ import type { DB } from '../db/schema';
 import type { Settings } from '../settings';
 import type { BetterDirection, MetricUnit } from '$lib/metric-types';
 import type { LocalDate, Period } from './period';
+import type { GenerationSpec } from '../rollups/facts';
 
 export type { BetterDirection, MetricUnit } from '$lib/metric-types';
 export type Exactness = 'exact' | 'binned';
@@ -13,6 +14,8 @@ export interface MetricContext {
 	now: Date;
 	/** The history start in force: the setting, else the earliest imported order's local date. */
 	historyStart: LocalDate | null;
+	/** The customer facts (rollups) in force; null until their first build has finished. */
+	facts: GenerationSpec | null;
 }
 
 export interface MetricFigures {
@@ -69,3 +72,6 @@ export function emptyFigures(reason: string, extra: Record<string, unknown> = {}
 		extra: { ...extra, reason }
 	};
 }
+
+export const COMPUTING_REASON =
+	'The figures are being computed for the first time from the imported data; they appear in a moment.';

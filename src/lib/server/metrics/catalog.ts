@@ -1,7 +1,17 @@
 import { activeCustomers } from './active-customers';
+import { averageOrderValue } from './average-order-value';
 import type { MetricEntry } from './catalog-entry';
 import { churnRate } from './churn-rate';
+import {
+	casesOpenedToday,
+	messagesDeliveredToday,
+	netRevenueToday,
+	newCustomersToday,
+	purchasesToday,
+	surveyAnswersToday
+} from './daily-counts';
 import { nps } from './nps';
+import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
 
 /** Every KPI, defined once. Boards, walls, the CLI and the API only reference these ids. */
@@ -9,7 +19,15 @@ export const metricCatalog: readonly MetricEntry[] = [
 	activeCustomers,
 	repeatPurchaseRate,
 	churnRate,
-	nps
+	averageOrderValue,
+	purchaseFrequency,
+	nps,
+	purchasesToday,
+	netRevenueToday,
+	newCustomersToday,
+	messagesDeliveredToday,
+	casesOpenedToday,
+	surveyAnswersToday
 ];
 
 export function findMetric(id: string): MetricEntry | undefined {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from '../rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
 import { addCustomer, addOrder } from '../../../../tests/helpers/fixtures';
 import { updateSettings } from '../settings';
@@ -39,6 +40,7 @@ describe('churn-rate', () => {
 		await buy(['2026-02-01', '2026-03-03']); // G: base; buys again on L+30 itself: no lapse
 		await buy(['2026-02-15'], 'refund'); // H: a refund is no purchase: not in the base
 		await buy(['2026-02-20', '2026-03-01']); // I: base; renewed 1 Mar, lapses 31 Mar
+		await refreshRollups(db);
 	});
 	afterAll(() => database.close());
 

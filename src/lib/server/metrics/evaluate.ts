@@ -4,6 +4,7 @@ import { UserError, EXIT } from '../errors';
 import { getSettings, type Settings } from '../settings';
 import type { MetricEntry, MetricFigures, MetricUnit } from './catalog-entry';
 import { findMetric, metricCatalog } from './catalog';
+import { liveGeneration } from '../rollups/refresh';
 import { findHistoryStart } from './history';
 import {
 	comparePeriod,
@@ -84,7 +85,8 @@ export async function evaluateMetric(db: Kysely<DB>, request: MetricRequest): Pr
 	}
 	const compareTo = comparePeriod(period, basis, periodContext);
 	const historyStart = await findHistoryStart(db, settings);
-	const run = (p: Period) => entry.compute(db, { period: p, settings, now, historyStart });
+	const facts = await liveGeneration(db);
+	const run = (p: Period) => entry.compute(db, { period: p, settings, now, historyStart, facts });
 	const figures = await run(period);
 	const compared = await run(compareTo);
 	const target = targetOf(await loadTargets(db), entry, period);

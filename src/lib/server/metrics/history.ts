@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Settings } from '../settings';
+import { earliestOrderBucket } from '../rollups/read';
 import { emptyFigures, type MetricFigures } from './catalog-entry';
 import { addDays, localDateOf, type LocalDate } from './period';
 
@@ -10,11 +11,9 @@ export async function findHistoryStart(
 	settings: Settings
 ): Promise<LocalDate | null> {
 	if (settings.historyStart) return settings.historyStart;
-	const row = await db
-		.selectFrom('customer_order')
-		.select((eb) => eb.fn.min('ordered_at').as('earliest'))
-		.executeTakeFirst();
-	return row?.earliest ? localDateOf(new Date(row.earliest), settings.timeZone) : null;
+	// A bucket lies inside one local day of any zone, so its day is the earliest order's day.
+	const earliest = await earliestOrderBucket(db);
+	return earliest ? localDateOf(earliest, settings.timeZone) : null;
 }
 
 /** First purchases are known from this date on (history start + 365 days). */

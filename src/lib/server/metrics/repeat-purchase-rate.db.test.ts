@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshRollups } from '../rollups/refresh';
 import { openTestDatabase, type TestDatabase } from '../../../../tests/helpers/database';
 import { addCustomer, addOrder } from '../../../../tests/helpers/fixtures';
 import { updateSettings } from '../settings';
@@ -61,6 +62,7 @@ describe('repeat-purchase-rate', () => {
 		const u1 = await addCustomer(db);
 		await addOrder(db, u1, '2024-03-05T10:00:00+01:00');
 		await addOrder(db, u1, '2024-03-10T10:00:00+01:00');
+		await refreshRollups(db);
 	});
 	afterAll(() => database.close());
 

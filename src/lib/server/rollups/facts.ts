@@ -1,0 +1,130 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../db/schema';
+
+/** Days after the first purchase day in which a second purchase day makes a repeat (PRODUCT.md §3). */
+export const REPEAT_WINDOW_DAYS = 90;
+
+/** The time zone and activity window a generation of customer facts is built for. */
+export interface GenerationSpec {
+	generation: number;
+	timeZone: string;
+	activityWindowDays: number;
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/**
+ * Recomputes the customer facts of `customerIds` in one generation and moves the aggregates by the
+ * difference: subtract what the customers' current facts contribute, replace the facts from the raw
+ * rows, add what the new facts contribute. Idempotent, so a customer queued twice, or recomputed
+ * by a build and again from the queue, comes out the same. Run it inside a transaction.
+ */
+export async function recomputeCustomers(
+	trx: Db,
+	spec: GenerationSpec,
+	customerIds: readonly number[]
+): Promise<void> {
+	if (customerIds.length === 0) return;
+	const ids = [...customerIds];
+	await moveAggregates(trx, spec.generation, ids, -1);
+	for (const table of ['rc_purchase_day', 'rc_spell', 'rc_customer'] as const) {
+		await trx
+			.deleteFrom(table)
+			.where('generation', '=', spec.generation)
+			.where('customer_id', 'in', ids)
+			.execute();
+	}
+	await writeFacts(trx, spec, ids);
+	await moveAggregates(trx, spec.generation, ids, 1);
+}
+
+async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise<void> {
+	const { generation: g, timeZone: tz, activityWindowDays: w } = spec;
+	const idArray = sql`${ids}::bigint[]`;
+	// A purchase day: a local date with at least one `order` row (refunds and cancellations never
+	// make one). Its bucket is that of the day's first order, so that purchase days can be cut at
+	// any quarter hour, like the additive figures.
+	await sql`
+		insert into rc_purchase_day (generation, customer_id, day, bucket)
+		select ${g}::int, customer_id, (ordered_at at time zone ${tz})::date, rollup_bucket(min(ordered_at))
+		from customer_order
+		where customer_id = any(${idArray}) and kind = 'order'
+		-- by position: the zone is a parameter, so the expression would not match the select's
+		group by 2, 3
+	`.execute(trx);
+	// Spells: a new one starts on a purchase day more than W days after the previous one; a spell
+	// ends (the customer becomes lapsed) W days after its last purchase day.
+	await sql`
+		insert into rc_spell (generation, customer_id, start_day, end_day)
+		select ${g}::int, customer_id, min(day), max(day) + ${w}::int
+		from (
+			select customer_id, day,
+				count(*) filter (where previous is null or day > previous + ${w}::int)
+					over (partition by customer_id order by day) as spell
+			from (
+				select customer_id, day, lag(day) over (partition by customer_id order by day) as previous
+				from rc_purchase_day
+				where generation = ${g}::int and customer_id = any(${idArray})
+			) days
+		) numbered
+		group by customer_id, spell
+	`.execute(trx);
+	// The first purchase is the earlier of the source's first_order_at (or first_order_on) and the
+	// earliest purchase day; a repeat is another purchase day 1–90 days after it.
+	await sql`
+		insert into rc_customer (generation, customer_id, first_day, first_given, repeat_day)
+		select ${g}::int, c.customer_id, f.first_day, given.day is not null,
+			(select min(p.day) from rc_purchase_day p
+				where p.generation = ${g}::int and p.customer_id = c.customer_id
+					and p.day between f.first_day + 1 and f.first_day + ${REPEAT_WINDOW_DAYS}::int)
+		from customer c
+		cross join lateral (
+			select coalesce((c.first_order_at at time zone ${tz})::date, c.first_order_on) as day
+		) given
+		cross join lateral (
+			select least(given.day, (select min(p.day) from rc_purchase_day p
+				where p.generation = ${g}::int and p.customer_id = c.customer_id)) as first_day
+		) f
+		where c.customer_id = any(${idArray}) and c.merged_into is null
+	`.execute(trx);
+}
+
+/** Adds (sign 1) or subtracts (sign −1) what the customers' facts contribute to the aggregates. */
+async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): Promise<void> {
+	const idArray = sql`${ids}::bigint[]`;
+	await sql`
+		insert into rollup_purchase (generation, bucket, purchase_days)
+		select generation, bucket, ${sign}::int * count(*)
+		from rc_purchase_day
+		where generation = ${g}::int and customer_id = any(${idArray})
+		group by 1, 2
+		on conflict (generation, bucket)
+		do update set purchase_days = rollup_purchase.purchase_days + excluded.purchase_days
+	`.execute(trx);
+	await sql`
+		insert into rollup_spell_edge (generation, day, starts, ends)
+		select ${g}::int, day, ${sign}::int * sum(starts), ${sign}::int * sum(ends)
+		from (
+			select start_day as day, 1 as starts, 0 as ends
+			from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
+			union all
+			select end_day, 0, 1
+			from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
+		) edges
+		group by day
+		on conflict (generation, day) do update set
+			starts = rollup_spell_edge.starts + excluded.starts,
+			ends = rollup_spell_edge.ends + excluded.ends
+	`.execute(trx);
+	await sql`
+		insert into rollup_first (generation, first_day, first_given, customers, repeaters)
+		select generation, first_day, first_given,
+			${sign}::int * count(*), ${sign}::int * count(repeat_day)
+		from rc_customer
+		where generation = ${g}::int and customer_id = any(${idArray}) and first_day is not null
+		group by 1, 2, 3
+		on conflict (generation, first_day, first_given) do update set
+			customers = rollup_first.customers + excluded.customers,
+			repeaters = rollup_first.repeaters + excluded.repeaters
+	`.execute(trx);
+}

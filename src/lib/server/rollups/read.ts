@@ -1,0 +1,172 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, RollupMeasure } from '../db/schema';
+import type { LocalDate } from '../metrics/period';
+import type { GenerationSpec } from './facts';
+import { liveGeneration } from './refresh';
+
+/**
+ * What metrics read: the rollups only, never raw orders or events. Instants are cut at the
+ * 15-minute bucket that holds them (a bucket counts when it starts before the cut): exact at every
+ * local midnight of any zone, and to the quarter hour for a comparison cut at the clock time of a
+ * period under way.
+ */
+
+export interface Sum {
+	value: number;
+	/** The newest row time among the rows summed. */
+	latestAt: Date | null;
+}
+
+/** The total of an additive figure over [start, end). */
+export async function sumMeasure(
+	db: Kysely<DB>,
+	measure: RollupMeasure,
+	start: Date,
+	end: Date
+): Promise<Sum> {
+	const row = await db
+		.selectFrom('rollup_additive')
+		.where('measure', '=', measure)
+		.where('bucket', '>=', start)
+		.where('bucket', '<', end)
+		.select([
+			sql<string | null>`sum(value)::text`.as('value'),
+			(eb) => eb.fn.max('latest_at').as('latest_at')
+		])
+		.executeTakeFirst();
+	return {
+		value: row?.value ? Number(row.value) : 0,
+		latestAt: row?.latest_at ? new Date(row.latest_at) : null
+	};
+}
+
+/** The earliest instant with an imported order row (of any kind), or null. */
+export async function earliestOrderBucket(db: Kysely<DB>): Promise<Date | null> {
+	const row = await db
+		.selectFrom('rollup_additive')
+		.where('measure', '=', 'order_rows')
+		.where('value', '>', '0')
+		.select((eb) => eb.fn.min('bucket').as('bucket'))
+		.executeTakeFirst();
+	return row?.bucket ? new Date(row.bucket) : null;
+}
+
+/**
+ * The newest row time of a figure before `end` (capped there): the latest non-empty bucket's, so
+ * that only a row or two is read however long the history.
+ */
+export async function latestAt(
+	db: Kysely<DB>,
+	measure: RollupMeasure,
+	end: Date
+): Promise<Date | null> {
+	const row = await db
+		.selectFrom('rollup_additive')
+		.where('measure', '=', measure)
+		.where('bucket', '<', end)
+		.where('value', '<>', '0')
+		.select('latest_at')
+		.orderBy('bucket', 'desc')
+		.limit(1)
+		.executeTakeFirst();
+	if (!row?.latest_at) return null;
+	const latest = new Date(row.latest_at);
+	return latest > end ? end : latest;
+}
+
+/** The customer facts in force, or null before the first build finished. */
+export async function factsGeneration(db: Kysely<DB>): Promise<GenerationSpec | null> {
+	return liveGeneration(db);
+}
+
+/** Purchase days (customer × local date with an order) whose first order falls in [start, end). */
+export async function purchaseDays(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	start: Date,
+	end: Date
+): Promise<number> {
+	const row = await db
+		.selectFrom('rollup_purchase')
+		.where('generation', '=', g.generation)
+		.where('bucket', '>=', start)
+		.where('bucket', '<', end)
+		.select(sql<string | null>`sum(purchase_days)::text`.as('n'))
+		.executeTakeFirst();
+	return Number(row?.n ?? 0);
+}
+
+/** Customers active on a local date: spells begun on or before it and not yet ended. */
+export async function activeOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
+	const row = await db
+		.selectFrom('rollup_spell_edge')
+		.where('generation', '=', g.generation)
+		.where('day', '<=', day)
+		.select(sql<string | null>`sum(starts - ends)::text`.as('n'))
+		.executeTakeFirst();
+	return Number(row?.n ?? 0);
+}
+
+/**
+ * Customers active on the day before `from` who become lapsed on a date in [from, to]. Every lapse
+ * in a range no longer than the activity window ends a spell begun before it; for a longer range the
+ * spells that both began and ended inside it are taken out.
+ */
+export async function lapsedFromBase(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	from: LocalDate,
+	to: LocalDate,
+	lengthDays: number
+): Promise<number> {
+	const row = await db
+		.selectFrom('rollup_spell_edge')
+		.where('generation', '=', g.generation)
+		.where('day', '>=', from)
+		.where('day', '<=', to)
+		.select(sql<string | null>`sum(ends)::text`.as('n'))
+		.executeTakeFirst();
+	let lapsed = Number(row?.n ?? 0);
+	if (lengthDays > g.activityWindowDays) {
+		const inside = await db
+			.selectFrom('rc_spell')
+			.where('generation', '=', g.generation)
+			.where('start_day', '>=', from)
+			.where('end_day', '<=', to)
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.executeTakeFirst();
+		lapsed -= Number(inside?.n ?? 0);
+	}
+	return lapsed;
+}
+
+export interface FirstPurchaseCounts {
+	firstDay: LocalDate;
+	given: boolean;
+	customers: number;
+	repeaters: number;
+}
+
+/** First purchasers per first purchase day in [from, to], with how many repeated within 90 days. */
+export async function firstPurchases(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	from: LocalDate,
+	to: LocalDate
+): Promise<FirstPurchaseCounts[]> {
+	const rows = await db
+		.selectFrom('rollup_first')
+		.where('generation', '=', g.generation)
+		.where('first_day', '>=', from)
+		.where('first_day', '<=', to)
+		.where('customers', '<>', 0)
+		.select(['first_day', 'first_given', 'customers', 'repeaters'])
+		.orderBy('first_day')
+		.execute();
+	return rows.map((row) => ({
+		firstDay: row.first_day,
+		given: row.first_given,
+		customers: Number(row.customers),
+		repeaters: Number(row.repeaters)
+	}));
+}

@@ -1,0 +1,563 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DB, OrderKind } from '$lib/server/db/schema';
+import { evaluateMetric, type MetricJson } from '$lib/server/metrics/evaluate';
+import { comparePeriod, resolvePeriod } from '$lib/server/metrics/period';
+import { refreshRollups } from '$lib/server/rollups/refresh';
+import { updateSettings } from '$lib/server/settings';
+import { openTestDatabase, type TestDatabase } from './helpers/database';
+
+/**
+ * The property test of the rollups (issue 5): on random data — always with orders at local
+ * midnights and on DST change days, late rows for old days, one-purchase customers, refunds, a
+ * merge and deletions — every metric read from the rollups equals a naive reference computed here
+ * from the raw rows, after the first build, after incremental refreshes and after a rebuild for a
+ * new time zone and activity window. The reference shares no code with the rollups: it reads the
+ * raw tables and does its date arithmetic on its own.
+ */
+
+// ---------------------------------------------------------------- the reference, in plain TS
+
+const DAY_MS = 86_400_000;
+
+function localDate(at: Date, timeZone: string): string {
+	return new Intl.DateTimeFormat('en-CA', {
+		timeZone,
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit'
+	}).format(at);
+}
+
+function plusDays(day: string, n: number): string {
+	return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+interface RawOrder {
+	customer_id: number;
+	kind: string;
+	reporting_amount: string;
+	ordered_at: Date;
+}
+interface RawCustomer {
+	customer_id: number;
+	first_order_at: Date | null;
+	first_order_on: string | null;
+	merged_into: number | null;
+}
+interface Raw {
+	orders: RawOrder[];
+	customers: RawCustomer[];
+	delivered: Date[];
+	cases: Date[];
+	answers: Date[];
+}
+
+async function readRaw(db: Kysely<DB>): Promise<Raw> {
+	const orders = await db
+		.selectFrom('customer_order')
+		.select(['customer_id', 'kind', 'reporting_amount', 'ordered_at'])
+		.execute();
+	const customers = await db
+		.selectFrom('customer')
+		.select(['customer_id', 'first_order_at', 'first_order_on', 'merged_into'])
+		.execute();
+	const delivered = await db
+		.selectFrom('interaction_event')
+		.where('type', '=', 'delivered')
+		.select('occurred_at')
+		.execute();
+	const cases = await db.selectFrom('service_case').select('opened_at').execute();
+	const answers = await db.selectFrom('survey_response').select('responded_at').execute();
+	return {
+		orders: orders.map((o) => ({ ...o, ordered_at: new Date(o.ordered_at) })),
+		customers: customers.map((c) => ({
+			...c,
+			first_order_at: c.first_order_at ? new Date(c.first_order_at) : null
+		})),
+		delivered: delivered.map((r) => new Date(r.occurred_at)),
+		cases: cases.map((r) => new Date(r.opened_at)),
+		answers: answers.map((r) => new Date(r.responded_at))
+	};
+}
+
+interface Window {
+	from: string;
+	to: string;
+	/** The period's end instant: every row at or after it is left out. */
+	end: Date;
+}
+
+class Reference {
+	/** customer → purchase day → first order instant that day */
+	private readonly days = new Map<number, Map<string, Date>>();
+
+	constructor(
+		private readonly raw: Raw,
+		private readonly tz: string,
+		private readonly w: number,
+		private readonly now: Date
+	) {
+		for (const o of raw.orders) {
+			if (o.kind !== 'order') continue;
+			const byDay = this.days.get(o.customer_id) ?? new Map<string, Date>();
+			const day = localDate(o.ordered_at, tz);
+			const first = byDay.get(day);
+			if (!first || o.ordered_at < first) byDay.set(day, o.ordered_at);
+			this.days.set(o.customer_id, byDay);
+		}
+	}
+
+	private sortedDays(customer: number): string[] {
+		return [...(this.days.get(customer)?.keys() ?? [])].sort();
+	}
+
+	historyStart(): string {
+		const earliest = this.raw.orders.reduce<Date | null>(
+			(min, o) => (!min || o.ordered_at < min ? o.ordered_at : min),
+			null
+		);
+		if (!earliest) throw new Error('no orders');
+		return localDate(earliest, this.tz);
+	}
+
+	activeOn(day: string): number {
+		const from = plusDays(day, -(this.w - 1));
+		let n = 0;
+		for (const customer of this.days.keys()) {
+			if (this.sortedDays(customer).some((d) => d >= from && d <= day)) n++;
+		}
+		return n;
+	}
+
+	churn(p: Window) {
+		const base = [...this.days.keys()].filter((c) => {
+			const day = plusDays(p.from, -1);
+			return this.sortedDays(c).some((d) => d >= plusDays(day, -(this.w - 1)) && d <= day);
+		});
+		let lapsed = 0;
+		for (const c of base) {
+			const days = this.sortedDays(c);
+			const lapses = days.some((d, i) => {
+				const lapse = plusDays(d, this.w);
+				const next = days[i + 1];
+				return lapse >= p.from && lapse <= p.to && (next === undefined || next > lapse);
+			});
+			if (lapses) lapsed++;
+		}
+		return { numerator: lapsed, denominator: base.length };
+	}
+
+	repeat(p: Window) {
+		const knownFrom = plusDays(this.historyStart(), 365);
+		const latest = this.raw.orders
+			.map((o) => o.ordered_at)
+			.filter((at) => at <= this.now)
+			.reduce((a, b) => (a > b ? a : b));
+		const asOfDay = localDate(latest, this.tz);
+		let matured = 0;
+		let repeated = 0;
+		let maturing = 0;
+		for (const c of this.raw.customers) {
+			if (c.merged_into !== null) continue;
+			const days = this.sortedDays(c.customer_id);
+			const given = c.first_order_at
+				? localDate(c.first_order_at, this.tz)
+				: (c.first_order_on ?? null);
+			const candidates = [given, days[0]].filter((d): d is string => d != null).sort();
+			const first = candidates[0];
+			if (!first || first < p.from || first > p.to) continue;
+			if (given === null && first < knownFrom) continue;
+			if (plusDays(first, 91) > asOfDay) {
+				maturing++;
+				continue;
+			}
+			matured++;
+			if (days.some((d) => d >= plusDays(first, 1) && d <= plusDays(first, 90))) repeated++;
+		}
+		return { numerator: repeated, denominator: matured, maturing };
+	}
+
+	/** Purchase days whose first order lies in the window, before its end. */
+	purchaseDays(p: Window): number {
+		let n = 0;
+		for (const byDay of this.days.values()) {
+			for (const [day, first] of byDay) if (day >= p.from && day <= p.to && first < p.end) n++;
+		}
+		return n;
+	}
+
+	netRevenue(p: Window): number {
+		let cents = 0;
+		for (const o of this.raw.orders) {
+			const day = localDate(o.ordered_at, this.tz);
+			if (day >= p.from && day <= p.to && o.ordered_at < p.end) {
+				cents += Math.round(Number(o.reporting_amount) * 100);
+			}
+		}
+		return cents / 100;
+	}
+
+	count(instants: Date[], p: Window): number {
+		return instants.filter((at) => {
+			const day = localDate(at, this.tz);
+			return day >= p.from && day <= p.to && at < p.end;
+		}).length;
+	}
+
+	ordersIn(p: Window): number {
+		return this.count(
+			this.raw.orders.filter((o) => o.kind === 'order').map((o) => o.ordered_at),
+			p
+		);
+	}
+
+	newCustomersOn(day: string): number {
+		let n = 0;
+		for (const c of this.raw.customers) {
+			if (c.merged_into !== null) continue;
+			const days = this.sortedDays(c.customer_id);
+			const given = c.first_order_at
+				? localDate(c.first_order_at, this.tz)
+				: (c.first_order_on ?? null);
+			const first = [given, days[0]].filter((d): d is string => d != null).sort()[0];
+			if (first === day) n++;
+		}
+		return n;
+	}
+}
+
+// ---------------------------------------------------------------- random data
+
+function mulberry32(seed: number): () => number {
+	let t = seed >>> 0;
+	return () => {
+		t = (t + 0x6d2b79f5) >>> 0;
+		let r = Math.imul(t ^ (t >>> 15), 1 | t);
+		r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+		return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** Instants in New York that stress local dates: midnights, the last millisecond, DST days. */
+const EDGES = [
+	'2025-03-09T00:00:00-05:00', // DST starts that day (23 h)
+	'2025-03-09T01:59:59.999-05:00',
+	'2025-03-09T03:00:00-04:00',
+	'2025-11-02T01:30:00-04:00', // DST ends (25 h): 01:30 happens twice
+	'2025-11-02T01:30:00-05:00',
+	'2025-11-02T23:59:59.999-05:00',
+	'2025-06-30T23:59:59.999-04:00',
+	'2025-07-01T00:00:00-04:00',
+	'2026-01-01T00:00:00-05:00',
+	'2025-12-31T23:59:59.999-05:00',
+	'2026-03-08T00:00:00-05:00',
+	'2026-03-08T23:30:00-04:00'
+];
+
+const RANGE_START = Date.parse('2024-01-01T00:00:00-05:00');
+const RANGE_END = Date.parse('2026-05-20T00:00:00-04:00');
+
+function randomInstant(random: () => number, from = RANGE_START, to = RANGE_END): Date {
+	if (random() < 0.15) return new Date(EDGES[Math.floor(random() * EDGES.length)] ?? EDGES[0]!);
+	return new Date(from + Math.floor(random() * (to - from)));
+}
+
+let refNumber = 0;
+
+async function addRandomCustomers(
+	db: Kysely<DB>,
+	random: () => number,
+	count: number,
+	window: { from?: number; to?: number } = {}
+): Promise<number[]> {
+	const ids: number[] = [];
+	for (let i = 0; i < count; i++) {
+		const given = random() < 0.12 ? randomInstant(random, RANGE_START - 400 * DAY_MS) : null;
+		const row = await db
+			.insertInto('customer')
+			.values({
+				source: 'prop',
+				first_order_at: given && random() < 0.5 ? given : null,
+				first_order_on: given && !(random() < 0.5) ? given.toISOString().slice(0, 10) : null
+			})
+			.returning('customer_id')
+			.executeTakeFirstOrThrow();
+		ids.push(row.customer_id);
+	}
+	await addRandomOrders(db, random, ids, window);
+	return ids;
+}
+
+async function addRandomOrders(
+	db: Kysely<DB>,
+	random: () => number,
+	ids: readonly number[],
+	window: { from?: number; to?: number } = {}
+): Promise<void> {
+	const rows: Insertable<DB['customer_order']>[] = [];
+	const other: {
+		events: Date[];
+		cases: Date[];
+		answers: Date[];
+		customer: number;
+	}[] = [];
+	for (const id of ids) {
+		const roll = random();
+		// prospects, one-purchase customers and repeaters
+		const n = roll < 0.1 ? 0 : roll < 0.4 ? 1 : 2 + Math.floor(random() * 7);
+		let at = randomInstant(random, window.from, window.to);
+		for (let k = 0; k < n; k++) {
+			const kind: OrderKind =
+				random() < 0.1 ? (random() < 0.5 ? 'refund' : 'cancellation') : 'order';
+			const amount =
+				kind === 'order'
+					? random() < 0.05
+						? '0'
+						: (5 + random() * 200).toFixed(2)
+					: (-(1 + random() * 50)).toFixed(2);
+			rows.push({
+				customer_id: id,
+				origin_customer_id: id,
+				source: 'prop',
+				order_ref: `o-${++refNumber}`,
+				kind,
+				amount,
+				currency: 'USD',
+				reporting_amount: amount,
+				ordered_at: at
+			});
+			// exactly one window apart (30 or 365 days: active or lapsed on that very day), same-day
+			// repeats, short gaps, and long ones that lapse
+			const edge = random();
+			const gap =
+				edge < 0.1
+					? edge < 0.05
+						? 30
+						: 365
+					: random() < 0.2
+						? random() * 0.3
+						: random() < 0.6
+							? random() * 40
+							: random() * 400;
+			at = new Date(Math.min(at.getTime() + gap * DAY_MS, RANGE_END - 1));
+		}
+		other.push({
+			customer: id,
+			events: Array.from({ length: Math.floor(random() * 3) }, () => randomInstant(random)),
+			cases: random() < 0.3 ? [randomInstant(random)] : [],
+			answers: random() < 0.4 ? [randomInstant(random)] : []
+		});
+	}
+	if (rows.length) await db.insertInto('customer_order').values(rows).execute();
+	for (const o of other) {
+		for (const at of o.events) {
+			await db
+				.insertInto('interaction_event')
+				.values({
+					customer_id: o.customer,
+					origin_customer_id: o.customer,
+					source: 'prop',
+					event_ref: `e-${++refNumber}`,
+					occurred_at: at,
+					channel: 'email',
+					type: 'delivered'
+				})
+				.execute();
+		}
+		for (const at of o.cases) {
+			await db
+				.insertInto('service_case')
+				.values({
+					customer_id: o.customer,
+					origin_customer_id: o.customer,
+					source: 'prop',
+					case_ref: `c-${++refNumber}`,
+					opened_at: at
+				})
+				.execute();
+		}
+		for (const at of o.answers) {
+			await db
+				.insertInto('survey_response')
+				.values({
+					customer_id: o.customer,
+					origin_customer_id: o.customer,
+					source: 'prop',
+					response_ref: `r-${++refNumber}`,
+					responded_at: at,
+					nps: 7
+				})
+				.execute();
+		}
+	}
+}
+
+// ---------------------------------------------------------------- the comparison
+
+/** Periods to check: months around the edges, a long custom range, a DST day, one partial. */
+const RANGES: [string, string][] = [
+	['2025-03-01', '2025-03-31'],
+	['2025-03-09', '2025-03-09'],
+	['2025-11-01', '2025-11-30'],
+	['2025-07-01', '2025-09-30'],
+	['2026-01-01', '2026-01-31'],
+	['2025-01-01', '2025-12-31'],
+	['2024-06-15', '2026-02-10'], // longer than any activity window
+	['2026-02-01', '2026-02-28']
+];
+
+/** "Now": mid-afternoon on a quarter hour, after every row, so the current month is partial. */
+const NOW = new Date('2026-05-20T14:45:00-04:00');
+
+async function expectAllMatch(db: Kysely<DB>, tz: string, w: number, label: string) {
+	const ref = new Reference(await readRaw(db), tz, w, NOW);
+	const ctx = { timeZone: tz, fiscalYearStartMonth: 1, now: NOW };
+	const windows: Window[] = [];
+	for (const [from, to] of RANGES) {
+		const p = resolvePeriod({ from, to }, ctx);
+		windows.push({ from: p.from, to: p.to, end: p.end });
+	}
+	const current = resolvePeriod({}, ctx);
+	windows.push({ from: current.from, to: current.to, end: current.end });
+	const previous = comparePeriod(current, 'previous', ctx);
+
+	const metric = async (id: string, p: Window): Promise<MetricJson> =>
+		evaluateMetric(db, {
+			id,
+			now: NOW,
+			...(p.end.getTime() === NOW.getTime() ? {} : { from: p.from, to: p.to })
+		});
+	const at = (p: Window) => `${label}: ${p.from}…${p.to}`;
+
+	for (const p of windows) {
+		const historyStart = ref.historyStart();
+		if (p.to < historyStart) continue;
+
+		const active = await metric('active-customers', p);
+		expect(active.value, `active ${at(p)}`).toBe(ref.activeOn(p.to));
+
+		const churn = await metric('churn-rate', p);
+		const c = ref.churn(p);
+		expect([churn.numerator ?? 0, churn.denominator ?? 0], `churn ${at(p)}`).toEqual(
+			c.denominator ? [c.numerator, c.denominator] : [0, 0]
+		);
+
+		const repeat = await metric('repeat-purchase-rate', p);
+		const r = ref.repeat(p);
+		expect(
+			{ n: repeat.numerator ?? 0, d: repeat.denominator ?? 0, maturing: repeat.extra.maturing },
+			`repeat ${at(p)}`
+		).toEqual({ n: r.denominator ? r.numerator : 0, d: r.denominator, maturing: r.maturing });
+
+		const aov = await metric('average-order-value', p);
+		const days = ref.purchaseDays(p);
+		expect(aov.denominator ?? 0, `purchase days ${at(p)}`).toBe(days);
+		if (days) expect(aov.numerator, `net revenue ${at(p)}`).toBeCloseTo(ref.netRevenue(p), 6);
+
+		const frequency = await metric('purchase-frequency', p);
+		const yearBack = { from: plusDays(p.to, -364), to: p.to, end: p.end };
+		expect([frequency.numerator ?? 0, frequency.denominator ?? 0], `frequency ${at(p)}`).toEqual(
+			ref.activeOn(p.to) ? [ref.purchaseDays(yearBack), ref.activeOn(p.to)] : [0, 0]
+		);
+
+		const lastDay = { from: p.to, to: p.to, end: p.end };
+		expect((await metric('purchases-today', p)).value, `orders ${at(p)}`).toBe(
+			ref.ordersIn(lastDay)
+		);
+		expect((await metric('net-revenue-today', p)).value ?? 0, `revenue ${at(p)}`).toBeCloseTo(
+			ref.netRevenue(lastDay),
+			6
+		);
+		expect((await metric('new-customers-today', p)).value, `new ${at(p)}`).toBe(
+			ref.newCustomersOn(p.to)
+		);
+		const raw = await readRaw(db);
+		expect((await metric('messages-delivered-today', p)).value, `delivered ${at(p)}`).toBe(
+			ref.count(raw.delivered, lastDay)
+		);
+		expect((await metric('cases-opened-today', p)).value, `cases ${at(p)}`).toBe(
+			ref.count(raw.cases, lastDay)
+		);
+		expect((await metric('survey-answers-today', p)).value, `answers ${at(p)}`).toBe(
+			ref.count(raw.answers, lastDay)
+		);
+	}
+
+	// The partial period's comparison is cut at the same clock time (a quarter hour here).
+	const json = await evaluateMetric(db, { id: 'average-order-value', now: NOW });
+	const cut = { from: previous.from, to: previous.to, end: previous.end };
+	const cutDays = ref.purchaseDays(cut);
+	expect(json.compare.denominator ?? 0, `${label}: compare purchase days`).toBe(cutDays);
+	if (cutDays) expect(json.compare.numerator).toBeCloseTo(ref.netRevenue(cut), 6);
+}
+
+describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed) => {
+	let database: TestDatabase;
+	let db: Kysely<DB>;
+	const random = mulberry32(seed);
+	let ids: number[] = [];
+
+	beforeAll(async () => {
+		database = await openTestDatabase();
+		db = database.db;
+		await updateSettings(db, { timeZone: 'America/New_York', activityWindowDays: 30 });
+		await sql`insert into source (source) values ('prop') on conflict do nothing`.execute(db);
+		ids = await addRandomCustomers(db, random, 50);
+	});
+	afterAll(() => database.close());
+
+	it('matches after the first build', async () => {
+		const report = await refreshRollups(db);
+		expect(report.built).toBe(50);
+		await expectAllMatch(db, 'America/New_York', 30, 'first build');
+	});
+
+	it('matches after late rows for old days, new customers, a merge and deletions', async () => {
+		// late: old customers get orders back in 2024; new customers arrive
+		await addRandomOrders(db, random, ids.slice(0, 15), {
+			from: RANGE_START,
+			to: Date.parse('2024-12-31T00:00:00Z')
+		});
+		const more = await addRandomCustomers(db, random, 10);
+		await expect(
+			db.selectFrom('rollup_dirty').select('customer_id').execute()
+		).resolves.not.toHaveLength(0);
+		const first = await refreshRollups(db);
+		expect(first.built).toBe(0);
+		// the 15 old customers that drew a late order, and the 10 new ones
+		expect(first.customers).toBeGreaterThanOrEqual(10);
+		expect(first.customers).toBeLessThanOrEqual(25);
+		await expectAllMatch(db, 'America/New_York', 30, 'incremental');
+
+		// a merge moves one customer's rows to another; some orders go away
+		const [from, into] = [ids[20]!, more[0]!];
+		await db
+			.updateTable('customer_order')
+			.set({ customer_id: into })
+			.where('customer_id', '=', from)
+			.execute();
+		await db
+			.updateTable('customer')
+			.set({ merged_into: into })
+			.where('customer_id', '=', from)
+			.execute();
+		await db.deleteFrom('customer_order').where('customer_id', '=', ids[21]!).execute();
+		await db
+			.deleteFrom('customer_order')
+			.where('customer_id', '=', ids[22]!)
+			.where('kind', '<>', 'order')
+			.execute();
+		await refreshRollups(db);
+		await expectAllMatch(db, 'America/New_York', 30, 'merge and deletions');
+	});
+
+	it('matches after a rebuild for another time zone and activity window', async () => {
+		await updateSettings(db, { timeZone: 'Asia/Kolkata', activityWindowDays: 365 });
+		const report = await refreshRollups(db);
+		expect(report.built).toBeGreaterThan(0);
+		const generations = await db.selectFrom('rollup_generation').selectAll().execute();
+		expect(generations.map((g) => [g.status, g.time_zone])).toEqual([['live', 'Asia/Kolkata']]);
+		await expectAllMatch(db, 'Asia/Kolkata', 365, 'rebuilt');
+	});
+});
