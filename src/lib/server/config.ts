@@ -1,7 +1,12 @@
 import path from 'node:path';
 
 export type DatabaseConfig =
-	{ kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | 'memory://' };
+	| {
+			kind: 'postgres';
+			url: string;
+			/** Connections in the pool (default 10). */ poolSize?: number;
+	  }
+	| { kind: 'pglite'; dataDir: string | 'memory://' };
 
 export const MEMORY = 'memory://';
 

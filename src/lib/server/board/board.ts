@@ -92,10 +92,13 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		problem = `${error.message} Showing this month instead.`;
 		period = resolvePeriod({}, context);
 	}
-	const historyStart = await findHistoryStart(db, settings);
-	const status = await rollupStatus(db);
+	const [historyStart, status, targets, newestImport] = await Promise.all([
+		findHistoryStart(db, settings),
+		rollupStatus(db),
+		loadTargets(db),
+		lastImport(db)
+	]);
 	const facts = status.live;
-	const targets = await loadTargets(db);
 	// The matured-cohort search, the sparklines and the comparisons ask for many of the same
 	// periods: each (metric, period) is computed once per board.
 	const computed = new Map<string, Promise<MetricFigures>>();
@@ -109,16 +112,16 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		return figures;
 	};
 
-	const tiles: TileData[] = [];
-	for (const id of BOARD_METRICS) {
-		if (request.only && !request.only.includes(id)) continue;
-		const entry = getMetric(id);
-		const shown =
-			id === 'repeat-purchase-rate'
-				? await maturedPeriod(entry, period, context, run)
-				: { period, note: null };
-		tiles.push(await buildTile(entry, shown.period, shown.note, basis, context, run, targets));
-	}
+	const tiles: TileData[] = await Promise.all(
+		BOARD_METRICS.filter((id) => !request.only || request.only.includes(id)).map(async (id) => {
+			const entry = getMetric(id);
+			const shown =
+				id === 'repeat-purchase-rate'
+					? await maturedPeriod(entry, period, context, run)
+					: { period, note: null };
+			return buildTile(entry, shown.period, shown.note, basis, context, run, targets);
+		})
+	);
 	const asOf = tiles
 		.map((t) => t.asOf)
 		.filter((v): v is string => v !== null)
@@ -136,7 +139,7 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		timeZone: settings.timeZone,
 		currency: settings.reportingCurrency,
 		asOf: asOf ?? null,
-		lastImport: (await lastImport(db))?.at.toISOString() ?? null,
+		lastImport: newestImport?.at.toISOString() ?? null,
 		tiles,
 		options: periodOptions(context),
 		problem,
@@ -185,16 +188,23 @@ async function buildTile(
 	targets: TargetBook
 ): Promise<TileData> {
 	const target = targetOf(targets, entry, period);
-	const figures = await run(entry, period);
 	const comparePeriodOf = comparePeriod(period, basis, context);
-	const compared = await run(entry, comparePeriodOf);
+	const sparkline = previousPeriods(period, SPARKLINE_PERIODS, context);
+	// All at once: on PostgreSQL they run on several connections; PGlite takes them in turn.
+	const [figures, compared, ...points] = await Promise.all([
+		run(entry, period),
+		run(entry, comparePeriodOf),
+		...sparkline.map((p) => run(entry, p))
+	]);
 	const exact = exactOf(figures);
 	const compareExact = exactOf(compared);
-	const series: SparkPoint[] = [];
-	for (const p of previousPeriods(period, SPARKLINE_PERIODS, context)) {
-		const f = await run(entry, p);
-		series.push({ label: p.label, from: p.from, to: p.to, value: f.value, partial: p.partial });
-	}
+	const series: SparkPoint[] = sparkline.map((p, i) => ({
+		label: p.label,
+		from: p.from,
+		to: p.to,
+		value: points[i]?.value ?? null,
+		partial: p.partial
+	}));
 	const isRepeat = entry.id === 'repeat-purchase-rate';
 	const notes = [
 		note,

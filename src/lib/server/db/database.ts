@@ -60,7 +60,7 @@ export async function openDatabase(
 	config: DatabaseConfig,
 	options: OpenOptions = {}
 ): Promise<Database> {
-	if (config.kind === 'postgres') return openPostgres(config.url);
+	if (config.kind === 'postgres') return openPostgres(config.url, config.poolSize);
 	const holder = options.holder ?? 'server';
 	if (
 		config.dataDir !== MEMORY &&
@@ -74,9 +74,9 @@ export async function openDatabase(
 	return openPglite(config.dataDir, options);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, poolSize = 10): Promise<Database> {
 	const location = describeDatabaseUrl(url);
-	const pool = createPool({ connectionString: url, max: 10 });
+	const pool = createPool({ connectionString: url, max: poolSize });
 	try {
 		const client = await pool.connect();
 		client.release();

@@ -22,7 +22,7 @@ export const activeCustomers = defineMetric({
 			numerator: active,
 			denominator: null,
 			n: active,
-			asOf: await latestAt(db, 'order_rows', period.end),
+			asOf: await latestAt(db, 'order_rows', period.end, facts),
 			extra: {
 				activeOn: period.to,
 				windowFrom,

@@ -22,7 +22,7 @@ export const churnRate = defineMetric({
 		const w = facts.activityWindowDays;
 		const activeDay = addDays(period.from, -1);
 		const base = await activeOn(db, facts, activeDay);
-		const asOf = await latestAt(db, 'order_rows', period.end);
+		const asOf = await latestAt(db, 'order_rows', period.end, facts);
 		const extra = {
 			activeOn: activeDay,
 			windowDays: w,

@@ -25,7 +25,7 @@ export const purchaseFrequency = defineMetric({
 			startOfLocalDay(from, settings.timeZone),
 			period.end
 		);
-		const asOf = await latestAt(db, 'order_rows', period.end);
+		const asOf = await latestAt(db, 'order_rows', period.end, facts);
 		const extra = {
 			windowFrom: from,
 			activeOn: period.to,

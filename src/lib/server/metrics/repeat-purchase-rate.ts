@@ -20,7 +20,7 @@ export const repeatPurchaseRate = defineMetric({
 		if (period.to < historyStart) return beforeHistory(historyStart);
 		if (!facts) return emptyFigures(COMPUTING_REASON);
 
-		const asOf = await latestAt(db, 'order_rows', now);
+		const asOf = await latestAt(db, 'order_rows', now, facts);
 		if (!asOf) return emptyFigures(NO_ORDERS_REASON);
 		const asOfDay = localDateOf(asOf, settings.timeZone);
 		const knownFrom = knownFirstPurchaseFrom(historyStart);

@@ -9,6 +9,12 @@ export interface GenerationSpec {
 	generation: number;
 	timeZone: string;
 	activityWindowDays: number;
+	/**
+	 * Reads shared by the metrics of one request (a board asks for the same per-day series for
+	 * every period of every sparkline): each spec object is fetched per request, so this never
+	 * outlives one.
+	 */
+	cache?: Map<string, Promise<unknown>>;
 }
 
 type Db = Kysely<DB> | Transaction<DB>;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, RollupMeasure } from '../db/schema';
-import type { LocalDate } from '../metrics/period';
+import { addDays, type LocalDate } from '../metrics/period';
 import type { GenerationSpec } from './facts';
 import { liveGeneration } from './refresh';
 
@@ -58,20 +58,25 @@ export async function earliestOrderBucket(db: Kysely<DB>): Promise<Date | null> 
 export async function latestAt(
 	db: Kysely<DB>,
 	measure: RollupMeasure,
-	end: Date
+	end: Date,
+	/** The request's facts, whose cache then keeps the answer for the other metrics asking. */
+	shared?: GenerationSpec
 ): Promise<Date | null> {
-	const row = await db
-		.selectFrom('rollup_additive')
-		.where('measure', '=', measure)
-		.where('bucket', '<', end)
-		.where('value', '<>', '0')
-		.select('latest_at')
-		.orderBy('bucket', 'desc')
-		.limit(1)
-		.executeTakeFirst();
-	if (!row?.latest_at) return null;
-	const latest = new Date(row.latest_at);
-	return latest > end ? end : latest;
+	const load = async () => {
+		const row = await db
+			.selectFrom('rollup_additive')
+			.where('measure', '=', measure)
+			.where('bucket', '<', end)
+			.where('value', '<>', '0')
+			.select('latest_at')
+			.orderBy('bucket', 'desc')
+			.limit(1)
+			.executeTakeFirst();
+		if (!row?.latest_at) return null;
+		const latest = new Date(row.latest_at);
+		return latest > end ? end : latest;
+	};
+	return shared ? memo(shared, `latest ${measure} ${end.toISOString()}`, load) : load();
 }
 
 /** The customer facts in force, or null before the first build finished. */
@@ -96,15 +101,68 @@ export async function purchaseDays(
 	return Number(row?.n ?? 0);
 }
 
+/** Loads once per request (per spec object), then answers from memory. */
+function memo<T>(g: GenerationSpec, key: string, load: () => Promise<T>): Promise<T> {
+	const cache = (g.cache ??= new Map());
+	let value = cache.get(key) as Promise<T> | undefined;
+	if (!value) {
+		value = load();
+		cache.set(key, value);
+	}
+	return value;
+}
+
+/** The spell edges as running totals per day: one read of at most one row per day of history. */
+interface EdgeTotals {
+	days: LocalDate[];
+	/** Customers active on days[i]: spells begun on or before it less those ended. */
+	active: number[];
+	/** Spells ended (customers become lapsed) on or before days[i]. */
+	ended: number[];
+}
+
+function edgeTotals(db: Kysely<DB>, g: GenerationSpec): Promise<EdgeTotals> {
+	return memo(g, 'edges', async () => {
+		const rows = await db
+			.selectFrom('rollup_spell_edge')
+			.where('generation', '=', g.generation)
+			.select(['day', 'starts', 'ends'])
+			.orderBy('day')
+			.execute();
+		const totals: EdgeTotals = { days: [], active: [], ended: [] };
+		let active = 0;
+		let ended = 0;
+		for (const row of rows) {
+			active += Number(row.starts) - Number(row.ends);
+			ended += Number(row.ends);
+			totals.days.push(row.day);
+			totals.active.push(active);
+			totals.ended.push(ended);
+		}
+		return totals;
+	});
+}
+
+/** The index of the last day on or before `day`, or −1. */
+function lastOnOrBefore(days: readonly LocalDate[], day: LocalDate): number {
+	let lo = 0;
+	let hi = days.length - 1;
+	let found = -1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >> 1;
+		if ((days[mid] as LocalDate) <= day) {
+			found = mid;
+			lo = mid + 1;
+		} else hi = mid - 1;
+	}
+	return found;
+}
+
 /** Customers active on a local date: spells begun on or before it and not yet ended. */
 export async function activeOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
-	const row = await db
-		.selectFrom('rollup_spell_edge')
-		.where('generation', '=', g.generation)
-		.where('day', '<=', day)
-		.select(sql<string | null>`sum(starts - ends)::text`.as('n'))
-		.executeTakeFirst();
-	return Number(row?.n ?? 0);
+	const totals = await edgeTotals(db, g);
+	const i = lastOnOrBefore(totals.days, day);
+	return i < 0 ? 0 : (totals.active[i] ?? 0);
 }
 
 /**
@@ -119,14 +177,12 @@ export async function lapsedFromBase(
 	to: LocalDate,
 	lengthDays: number
 ): Promise<number> {
-	const row = await db
-		.selectFrom('rollup_spell_edge')
-		.where('generation', '=', g.generation)
-		.where('day', '>=', from)
-		.where('day', '<=', to)
-		.select(sql<string | null>`sum(ends)::text`.as('n'))
-		.executeTakeFirst();
-	let lapsed = Number(row?.n ?? 0);
+	const totals = await edgeTotals(db, g);
+	const endedBy = (day: LocalDate) => {
+		const i = lastOnOrBefore(totals.days, day);
+		return i < 0 ? 0 : (totals.ended[i] ?? 0);
+	};
+	let lapsed = endedBy(to) - endedBy(addDays(from, -1));
 	if (lengthDays > g.activityWindowDays) {
 		const inside = await db
 			.selectFrom('rc_spell')
@@ -154,19 +210,20 @@ export async function firstPurchases(
 	from: LocalDate,
 	to: LocalDate
 ): Promise<FirstPurchaseCounts[]> {
-	const rows = await db
-		.selectFrom('rollup_first')
-		.where('generation', '=', g.generation)
-		.where('first_day', '>=', from)
-		.where('first_day', '<=', to)
-		.where('customers', '<>', 0)
-		.select(['first_day', 'first_given', 'customers', 'repeaters'])
-		.orderBy('first_day')
-		.execute();
-	return rows.map((row) => ({
-		firstDay: row.first_day,
-		given: row.first_given,
-		customers: Number(row.customers),
-		repeaters: Number(row.repeaters)
-	}));
+	const all = await memo(g, 'first', async () => {
+		const rows = await db
+			.selectFrom('rollup_first')
+			.where('generation', '=', g.generation)
+			.where('customers', '<>', 0)
+			.select(['first_day', 'first_given', 'customers', 'repeaters'])
+			.orderBy('first_day')
+			.execute();
+		return rows.map((row) => ({
+			firstDay: row.first_day,
+			given: row.first_given,
+			customers: Number(row.customers),
+			repeaters: Number(row.repeaters)
+		}));
+	});
+	return all.filter((row) => row.firstDay >= from && row.firstDay <= to);
 }
