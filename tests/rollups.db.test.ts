@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB, OrderKind } from '$lib/server/db/schema';
-import { evaluateMetric, type MetricJson } from '$lib/server/metrics/evaluate';
+import { evaluateMetric, evaluateTable, type MetricJson } from '$lib/server/metrics/evaluate';
 import { comparePeriod, resolvePeriod } from '$lib/server/metrics/period';
 import { refreshRollups } from '$lib/server/rollups/refresh';
 import { updateSettings } from '$lib/server/settings';
@@ -27,6 +27,11 @@ function localDate(at: Date, timeZone: string): string {
 		month: '2-digit',
 		day: '2-digit'
 	}).format(at);
+}
+
+function nextMonth(month: string): string {
+	const [y, m] = month.split('-').map(Number) as [number, number];
+	return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
 
 function plusDays(day: string, n: number): string {
@@ -210,6 +215,79 @@ class Reference {
 			this.raw.orders.filter((o) => o.kind === 'order').map((o) => o.ordered_at),
 			p
 		);
+	}
+
+	/** Cohort rows as PRODUCT.md describes them, for cohorts whose month lies in [fromMonth, toMonth]. */
+	cohorts(fromMonth: string, toMonth: string, today: string) {
+		const knownFrom = plusDays(this.historyStart(), 365);
+		const wholeFrom = knownFrom.endsWith('-01')
+			? knownFrom
+			: nextMonth(knownFrom.slice(0, 7)) + '-01';
+		const members = new Map<string, { customer: number; lapse: string | null }[]>();
+		for (const c of this.raw.customers) {
+			if (c.merged_into !== null) continue;
+			const days = this.sortedDays(c.customer_id);
+			const given = c.first_order_at
+				? localDate(c.first_order_at, this.tz)
+				: (c.first_order_on ?? null);
+			const first = [given, days[0]].filter((d): d is string => d != null).sort()[0];
+			if (!first) continue;
+			const month = first.slice(0, 7);
+			if (month < fromMonth || month > toMonth) continue;
+			if (given === null && `${month}-01` < wholeFrom) continue;
+			let lapse: string | null = null;
+			for (const [i, d] of days.entries()) {
+				const next = days[i + 1];
+				if (next === undefined || next > plusDays(d, this.w)) {
+					lapse = plusDays(d, this.w);
+					break;
+				}
+			}
+			const list = members.get(month) ?? [];
+			list.push({ customer: c.customer_id, lapse });
+			members.set(month, list);
+		}
+		const rows = [];
+		for (const month of [...members.keys()].sort()) {
+			if (`${month}-01` > today) continue;
+			const list = members.get(month) ?? [];
+			const ended: string[] = [];
+			for (let m = month; `${nextMonth(m)}-01` <= today; m = nextMonth(m)) ended.push(m);
+			const inMonth: (number | null)[] = [];
+			const orLater: (number | null)[] = [];
+			const revenue: (number | null)[] = [];
+			const neverLapsed: (number | null)[] = [];
+			const revenueIn = (m: string) =>
+				this.raw.orders
+					.filter(
+						(o) =>
+							list.some((x) => x.customer === o.customer_id) &&
+							localDate(o.ordered_at, this.tz).startsWith(m)
+					)
+					.reduce((sum, o) => sum + Math.round(Number(o.reporting_amount) * 100), 0) / 100;
+			const zero = revenueIn(month);
+			for (const [k, m] of ended.entries()) {
+				const bought = list.filter((x) =>
+					this.sortedDays(x.customer).some((d) => d.startsWith(m))
+				).length;
+				inMonth.push(k === 0 ? 1 : bought / list.length);
+				const later = list.filter((x) =>
+					this.sortedDays(x.customer).some((d) => d.slice(0, 7) >= m)
+				).length;
+				orLater.push(k === 0 ? 1 : later / list.length);
+				revenue.push(zero === 0 ? null : k === 0 ? 1 : revenueIn(m) / zero);
+				const lapsed = list.filter((x) => x.lapse !== null && x.lapse.slice(0, 7) <= m).length;
+				neverLapsed.push(1 - lapsed / list.length);
+			}
+			if (!ended.length) {
+				inMonth.push(null);
+				orLater.push(null);
+				revenue.push(null);
+				neverLapsed.push(null);
+			}
+			rows.push({ cohort: month, customers: list.length, inMonth, orLater, revenue, neverLapsed });
+		}
+		return rows;
 	}
 
 	newCustomersOn(day: string): number {
@@ -482,6 +560,32 @@ async function expectAllMatch(db: Kysely<DB>, tz: string, w: number, label: stri
 		expect((await metric('survey-answers-today', p)).value, `answers ${at(p)}`).toBe(
 			ref.count(raw.answers, lastDay)
 		);
+	}
+
+	// Cohort retention over every cohort: the in-month, revenue and never-lapsed forms.
+	const table = await evaluateTable(db, {
+		id: 'cohort-retention',
+		from: '2024-01-01',
+		to: '2026-05-20',
+		now: NOW
+	});
+	const today = localDate(NOW, tz);
+	const expected = ref.cohorts('2024-01', '2026-05', today);
+	expect(
+		table.rows.map((r) => r.cohort),
+		`${label}: cohorts`
+	).toEqual(expected.map((r) => r.cohort));
+	for (const [i, row] of table.rows.entries()) {
+		const want = expected[i]!;
+		expect(row.customers, `${label}: cohort ${want.cohort} size`).toBe(want.customers);
+		for (const form of ['inMonth', 'orLater', 'revenue', 'neverLapsed'] as const) {
+			const got = row[form] as (number | null)[];
+			expect(got.length, `${label}: ${want.cohort} ${form} length`).toBe(want[form].length);
+			for (const [k, value] of want[form].entries()) {
+				if (value === null) expect(got[k], `${label}: ${want.cohort} ${form}[${k}]`).toBeNull();
+				else expect(got[k], `${label}: ${want.cohort} ${form}[${k}]`).toBeCloseTo(value, 9);
+			}
+		}
 	}
 
 	// The partial period's comparison is cut at the same clock time (a quarter hour here).

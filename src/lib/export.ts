@@ -21,6 +21,11 @@ export function seriesCsv(tile: Pick<TileData, 'id' | 'label' | 'unit' | 'series
 	return lines.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** Any table as CSV (RFC 4180), the first line its header. */
+export function tableCsv(lines: string[][]): string {
+	return lines.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
 function csvCell(text: string): string {
 	// Quote what needs it; a leading = + - @ is quoted too, so a spreadsheet never runs it.
 	const risky = /^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(text);

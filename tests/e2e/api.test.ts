@@ -61,7 +61,8 @@ describe('GET /api/v1/metrics', () => {
 			'new-customers-today',
 			'messages-delivered-today',
 			'cases-opened-today',
-			'survey-answers-today'
+			'survey-answers-today',
+			'cohort-retention'
 		]);
 		for (const metric of metrics) {
 			expect(metric.definition.length).toBeGreaterThan(20);

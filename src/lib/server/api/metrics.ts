@@ -1,28 +1,30 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { EXIT, UserError } from '../errors';
-import { metricCatalog } from '../metrics/catalog';
+import { metricCatalog, TABLE_METRICS } from '../metrics/catalog';
 import { toleranceOf } from '../metrics/catalog-entry';
-import { evaluateMetric, getMetric, type MetricJson } from '../metrics/evaluate';
+import { checkMetricId, evaluateAny, type MetricJson, type TableJson } from '../metrics/evaluate';
 import { parseLocalDate, PeriodError } from '../metrics/period';
 
 /** One catalog entry as `GET /api/v1/metrics` lists it: what it is, never how it is computed. */
 export interface MetricDescription {
 	id: string;
+	kind: 'scalar' | 'table';
 	label: string;
 	definition: string;
-	unit: string;
-	better: string;
+	unit: string | null;
+	better: string | null;
 	target: number | null;
 	tolerance: number | null;
-	minN: number;
+	minN: number | null;
 	exactness: string;
 	href: string;
 }
 
 export function describeCatalog(): MetricDescription[] {
-	return metricCatalog.map((entry) => ({
+	const scalars: MetricDescription[] = metricCatalog.map((entry) => ({
 		id: entry.id,
+		kind: 'scalar',
 		label: entry.label,
 		definition: entry.definition,
 		unit: entry.unit,
@@ -33,6 +35,20 @@ export function describeCatalog(): MetricDescription[] {
 		exactness: entry.exactness,
 		href: `/api/v1/metrics/${entry.id}`
 	}));
+	const tables: MetricDescription[] = TABLE_METRICS.map((entry) => ({
+		id: entry.id,
+		kind: 'table',
+		label: entry.label,
+		definition: entry.definition,
+		unit: null,
+		better: null,
+		target: null,
+		tolerance: null,
+		minN: null,
+		exactness: 'exact',
+		href: `/api/v1/metrics/${entry.id}`
+	}));
+	return [...scalars, ...tables];
 }
 
 /** An API error: its HTTP status and one sentence. */
@@ -54,9 +70,9 @@ export async function metricForApi(
 	id: string,
 	query: URLSearchParams,
 	now?: Date
-): Promise<MetricJson> {
+): Promise<MetricJson | TableJson> {
 	try {
-		getMetric(id);
+		checkMetricId(id);
 	} catch (error) {
 		if (error instanceof UserError) throw new ApiError(404, error.message);
 		throw error;
@@ -82,7 +98,7 @@ export async function metricForApi(
 		if (from !== undefined && to !== undefined && from > to) {
 			throw new UserError(`The start date ${from} is after the end date ${to}.`, EXIT.usage);
 		}
-		return await evaluateMetric(db, {
+		return await evaluateAny(db, {
 			id,
 			...(from !== undefined ? { from } : {}),
 			...(to !== undefined ? { to } : {}),

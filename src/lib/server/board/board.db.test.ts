@@ -128,4 +128,24 @@ describe('the executive board', () => {
 			'2022'
 		]);
 	});
+
+	it('draws the cohort curve from the 12 cohorts before the month, and the NPS-retention trend', async () => {
+		const board = await loadBoard(database.db, { now });
+		// Cohorts Jun 2025 – May 2026, two customers each, who never buy in a later month.
+		const curve = board.cohortCurve;
+		expect(curve).toMatchObject({ cohorts: 12, customers: 24, label: 'Jun 2025 – May 2026' });
+		expect(curve?.points[0]).toEqual({ month: 0, share: 1, customers: 24 });
+		// Month 1 has ended for the cohorts up to Apr 2026 (11), month 11 only for Jun 2025.
+		expect(curve?.points[1]).toEqual({ month: 1, share: 0, customers: 22 });
+		expect(curve?.points[11]).toEqual({ month: 11, share: 0, customers: 2 });
+		expect(curve?.points).toHaveLength(12);
+
+		// Jul 2025 – Jun 2026. NPS from March: 10, 9, 5, 8 → 100 × (2 − 1) / 4 = 25. Repeat: one of
+		// each month's two first purchasers came back within 90 days; matured up to March's cohort
+		// (10 Mar + 91 days ≤ 10 Jun, the newest order before "now").
+		const trend = board.trend;
+		expect(trend?.periods.map((p) => p.label)[0]).toBe('Jul 2025');
+		expect(trend?.nps).toEqual([null, null, null, null, null, null, null, null, 25, 25, 25, 25]);
+		expect(trend?.repeat).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, null, null, null]);
+	});
 });

@@ -4,8 +4,12 @@ import type { DB } from '../db/schema';
 import type { MetricEntry, MetricFigures } from '../metrics/catalog-entry';
 import { getMetric, exactOf } from '../metrics/evaluate';
 import { rollupStatus } from '../rollups/refresh';
+import type { GenerationSpec } from '../rollups/facts';
+import { cohortTable } from '../metrics/cohort-retention';
+import { addMonths } from '../metrics/targets';
 import { findHistoryStart } from '../metrics/history';
 import {
+	addDays,
 	comparePeriod,
 	localDateOf,
 	periodContaining,
@@ -57,6 +61,25 @@ export interface Board {
 	 * settings change is rebuilt (the figures shown are then from before it), with progress.
 	 */
 	rollups: { state: 'current' | 'computing' | 'recomputing'; done: number; total: number };
+	/** The share of the cohort buying in month k, averaged over the last 12 cohorts (by size). */
+	cohortCurve: CohortCurve | null;
+	/** NPS and the repeat purchase rate over the NPS tile's 12 periods. */
+	trend: Trend | null;
+}
+
+export interface CohortCurve {
+	/** The cohorts averaged: 'Jun 2025 – May 2026'. */
+	label: string;
+	cohorts: number;
+	customers: number;
+	/** k = 0, 1, …: the size-weighted share; null where no cohort has reached month k. */
+	points: { month: number; share: number | null; customers: number }[];
+}
+
+export interface Trend {
+	periods: { label: string; from: string; to: string; partial: boolean }[];
+	nps: (number | null)[];
+	repeat: (number | null)[];
 }
 
 export interface BoardRequest {
@@ -122,6 +145,9 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 			return buildTile(entry, shown.period, shown.note, basis, context, run, targets);
 		})
 	);
+	const cohortCurve =
+		facts && historyStart ? await loadCohortCurve(db, facts, period, context, historyStart) : null;
+	const trend = await loadTrend(period, context, run);
 	const asOf = tiles
 		.map((t) => t.asOf)
 		.filter((v): v is string => v !== null)
@@ -143,6 +169,8 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 		tiles,
 		options: periodOptions(context),
 		problem,
+		cohortCurve,
+		trend,
 		rollups: {
 			state: !status.live ? 'computing' : status.building ? 'recomputing' : 'current',
 			done: status.building?.done ?? 0,
@@ -152,6 +180,80 @@ export async function loadBoard(db: Kysely<DB>, request: BoardRequest): Promise<
 }
 
 type Run = (entry: MetricEntry, period: Period) => Promise<MetricFigures>;
+
+/** The 12 cohorts before the period's last month, as they stood at the period's end. */
+async function loadCohortCurve(
+	db: Kysely<DB>,
+	facts: GenerationSpec,
+	period: Period,
+	context: PeriodContext,
+	historyStart: string
+): Promise<CohortCurve | null> {
+	const lastMonth = period.to.slice(0, 7);
+	const today = localDateOf(context.now, context.timeZone);
+	const asOfDay = addDays(period.to, 1) < today ? addDays(period.to, 1) : today;
+	const table = await cohortTable(db, facts, {
+		fromMonth: `${addMonths(lastMonth, -12)}-01`,
+		toMonth: `${addMonths(lastMonth, -1)}-01`,
+		today: asOfDay,
+		historyStart
+	});
+	if (table.cohorts.length === 0) return null;
+	const points: CohortCurve['points'] = [];
+	for (let k = 0; k < table.offsets; k++) {
+		let weighted = 0;
+		let customers = 0;
+		for (const cohort of table.cohorts) {
+			const share = cohort.inMonth[k];
+			if (share === null || share === undefined) continue;
+			weighted += share * cohort.customers;
+			customers += cohort.customers;
+		}
+		points.push({ month: k, share: customers ? weighted / customers : null, customers });
+	}
+	const first = table.cohorts[0]!.cohort;
+	const last = table.cohorts[table.cohorts.length - 1]!.cohort;
+	return {
+		label: `${monthLabel(first)} – ${monthLabel(last)}`,
+		cohorts: table.cohorts.length,
+		customers: table.cohorts.reduce((sum, c) => sum + c.customers, 0),
+		points
+	};
+}
+
+function monthLabel(month: string): string {
+	const names = [
+		'Jan',
+		'Feb',
+		'Mar',
+		'Apr',
+		'May',
+		'Jun',
+		'Jul',
+		'Aug',
+		'Sep',
+		'Oct',
+		'Nov',
+		'Dec'
+	];
+	return `${names[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
+}
+
+/** NPS and the repeat purchase rate side by side over the same 12 periods (shared with the tiles). */
+async function loadTrend(period: Period, context: PeriodContext, run: Run): Promise<Trend | null> {
+	const periods = previousPeriods(period, SPARKLINE_PERIODS, context);
+	const [nps, repeat] = await Promise.all(
+		['nps', 'repeat-purchase-rate'].map((id) =>
+			Promise.all(periods.map((p) => run(getMetric(id), p).then((f) => f.value)))
+		)
+	);
+	if (!nps || !repeat || [...nps, ...repeat].every((v) => v === null)) return null;
+	return {
+		periods: periods.map((p) => ({ label: p.label, from: p.from, to: p.to, partial: p.partial })),
+		nps,
+		repeat
+	};
+}
 
 /**
  * The repeat purchase rate shows the selected period when it is fully matured, else the latest

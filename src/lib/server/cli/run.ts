@@ -12,7 +12,13 @@ import { importFxCsv } from '../ingest/fx';
 import type { ImportSummary } from '../ingest/import-result';
 import { recordImport } from '../ingest/import-run';
 import { importOrdersCsv } from '../ingest/orders';
-import { evaluateMetric, getMetric, parseCompareBasis, type MetricJson } from '../metrics/evaluate';
+import {
+	checkMetricId,
+	evaluateAny,
+	parseCompareBasis,
+	type MetricJson,
+	type TableJson
+} from '../metrics/evaluate';
 import { parseLocalDate, PeriodError } from '../metrics/period';
 import { removeDemo } from '../demo/remove';
 import { parseCustomers, seedDemo } from '../demo/seed';
@@ -283,7 +289,7 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 		1
 	);
 	const id = positionals[0] as string;
-	getMetric(id);
+	checkMetricId(id);
 	parseCompareBasis(values.compare as string | undefined);
 	const from = values.from as string | undefined;
 	const to = values.to as string | undefined;
@@ -301,7 +307,7 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 		throw new UserError(`The start date ${from} is after the end date ${to}.`, EXIT.usage);
 	}
 	return withDatabase(io, 'metric', async ({ db }) => {
-		const result = await evaluateMetric(db, {
+		const result = await evaluateAny(db, {
 			id,
 			...(from ? { from } : {}),
 			...(to ? { to } : {}),
@@ -312,7 +318,8 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 	});
 }
 
-export function describeMetric(m: MetricJson): string {
+export function describeMetric(m: MetricJson | TableJson): string {
+	if ('kind' in m) return describeTable(m);
 	const show = (value: number | null) =>
 		value === null
 			? '—'
@@ -325,6 +332,19 @@ export function describeMetric(m: MetricJson): string {
 		`  status ${m.status}, n = ${m.n}; ${m.compare.basis === 'year' ? 'a year earlier' : 'previous period'} ${m.compare.from} – ${m.compare.to}: ${show(m.compare.value)}`
 	];
 	if (typeof m.extra.reason === 'string') lines.push(`  ${m.extra.reason}`);
+	return lines.join('\n');
+}
+
+/** A cohort table in words: one line per cohort, the "in month k" shares. */
+function describeTable(t: TableJson): string {
+	const lines = [`${t.label}, ${t.period.label} (${t.timeZone}), share buying in month k:`];
+	for (const row of t.rows) {
+		const shares = (row.inMonth as (number | null)[])
+			.map((v) => (v === null ? '—' : `${(100 * v).toFixed(0)}%`))
+			.join(' ');
+		lines.push(`  ${String(row.cohort)}  ${String(row.customers)} customers  ${shares}`);
+	}
+	if (typeof t.extra.reason === 'string') lines.push(`  ${t.extra.reason}`);
 	return lines.join('\n');
 }
 

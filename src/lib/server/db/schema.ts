@@ -309,6 +309,27 @@ export interface RcCustomerTable {
 	first_day: LocalDate | null;
 	first_given: boolean;
 	repeat_day: LocalDate | null;
+	first_lapse_day: LocalDate | null;
+}
+
+export interface RcCustomerMonthTable {
+	generation: number;
+	customer_id: number;
+	/** The month's first day. */
+	month: LocalDate;
+	purchased: boolean;
+	net_revenue: Decimal;
+}
+
+export interface RollupCohortTable {
+	generation: number;
+	cohort_month: LocalDate;
+	first_given: boolean;
+	month_offset: number;
+	purchasers: number;
+	last_purchasers: number;
+	net_revenue: Decimal;
+	first_lapsed: number;
 }
 
 export interface RollupPurchaseTable {
@@ -360,6 +381,8 @@ export interface DB {
 	rc_purchase_day: RcPurchaseDayTable;
 	rc_spell: RcSpellTable;
 	rc_customer: RcCustomerTable;
+	rc_customer_month: RcCustomerMonthTable;
+	rollup_cohort: RollupCohortTable;
 	rollup_purchase: RollupPurchaseTable;
 	rollup_spell_edge: RollupSpellEdgeTable;
 	rollup_first: RollupFirstTable;

@@ -2,6 +2,7 @@ import { activeCustomers } from './active-customers';
 import { averageOrderValue } from './average-order-value';
 import type { MetricEntry } from './catalog-entry';
 import { churnRate } from './churn-rate';
+import { COHORT_RETENTION } from './cohort-retention';
 import {
 	casesOpenedToday,
 	messagesDeliveredToday,
@@ -28,6 +29,11 @@ export const metricCatalog: readonly MetricEntry[] = [
 	messagesDeliveredToday,
 	casesOpenedToday,
 	surveyAnswersToday
+];
+
+/** Metrics that are tables rather than one figure (PRODUCT.md §3: `kind: 'table'`). */
+export const TABLE_METRICS: readonly { id: string; label: string; definition: string }[] = [
+	COHORT_RETENTION
 ];
 
 export function findMetric(id: string): MetricEntry | undefined {

@@ -3,11 +3,16 @@ import type { DB } from '../db/schema';
 import { UserError, EXIT } from '../errors';
 import { getSettings, type Settings } from '../settings';
 import type { MetricEntry, MetricFigures, MetricUnit } from './catalog-entry';
-import { findMetric, metricCatalog } from './catalog';
+import { findMetric, metricCatalog, TABLE_METRICS } from './catalog';
+import { COMPUTING_REASON } from './catalog-entry';
+import { cohortTable } from './cohort-retention';
+import { NO_ORDERS_REASON } from './history';
+import { latestAt } from '../rollups/read';
 import { liveGeneration } from '../rollups/refresh';
 import { findHistoryStart } from './history';
 import {
 	comparePeriod,
+	localDateOf,
 	PeriodError,
 	resolvePeriod,
 	type CompareBasis,
@@ -53,11 +58,106 @@ export interface MetricJson {
 
 export function getMetric(id: string): MetricEntry {
 	const entry = findMetric(id);
-	if (!entry) {
-		const known = metricCatalog.map((m) => m.id).join(', ');
-		throw new UserError(`Unknown metric "${id}"; the metrics are: ${known}.`, EXIT.usage);
-	}
+	if (!entry) throw unknownMetric(id);
 	return entry;
+}
+
+function unknownMetric(id: string): UserError {
+	const known = [...metricCatalog.map((m) => m.id), ...TABLE_METRICS.map((m) => m.id)].join(', ');
+	return new UserError(`Unknown metric "${id}"; the metrics are: ${known}.`, EXIT.usage);
+}
+
+/** Checks that `id` names a metric of either kind (scalar or table). */
+export function checkMetricId(id: string): void {
+	if (!findMetric(id) && !TABLE_METRICS.some((m) => m.id === id)) throw unknownMetric(id);
+}
+
+/** The table form of PRODUCT.md §3 (cohort-retention and, later, funnels and distributions). */
+export interface TableJson {
+	id: string;
+	kind: 'table';
+	label: string;
+	timeZone: string;
+	asOf: string | null;
+	period: { from: string; to: string; partial: boolean; kind: Period['kind']; label: string };
+	columns: string[];
+	rows: Record<string, unknown>[];
+	extra: Record<string, unknown>;
+}
+
+/** A metric of either kind, as the CLI and the API give it. */
+export async function evaluateAny(
+	db: Kysely<DB>,
+	request: MetricRequest
+): Promise<MetricJson | TableJson> {
+	return TABLE_METRICS.some((m) => m.id === request.id)
+		? evaluateTable(db, request)
+		: evaluateMetric(db, request);
+}
+
+export async function evaluateTable(db: Kysely<DB>, request: MetricRequest): Promise<TableJson> {
+	const entry = TABLE_METRICS.find((m) => m.id === request.id);
+	if (!entry) throw unknownMetric(request.id);
+	parseCompareBasis(request.compare);
+	const now = request.now ?? new Date();
+	const settings = await getSettings(db);
+	let period: Period;
+	try {
+		period = resolvePeriod(
+			{ from: request.from, to: request.to },
+			{ timeZone: settings.timeZone, fiscalYearStartMonth: settings.fiscalYearStartMonth, now }
+		);
+	} catch (error) {
+		if (error instanceof PeriodError) throw new UserError(error.message, EXIT.usage);
+		throw error;
+	}
+	const historyStart = await findHistoryStart(db, settings);
+	const facts = await liveGeneration(db);
+	const base = {
+		id: entry.id,
+		kind: 'table' as const,
+		label: entry.label,
+		timeZone: settings.timeZone,
+		period: {
+			from: period.from,
+			to: period.to,
+			partial: period.partial,
+			kind: period.kind,
+			label: period.label
+		}
+	};
+	if (!historyStart || !facts) {
+		return {
+			...base,
+			asOf: null,
+			columns: [],
+			rows: [],
+			extra: { reason: historyStart ? COMPUTING_REASON : NO_ORDERS_REASON }
+		};
+	}
+	const table = await cohortTable(db, facts, {
+		fromMonth: `${period.from.slice(0, 7)}-01`,
+		toMonth: `${period.to.slice(0, 7)}-01`,
+		today: localDateOf(now, settings.timeZone),
+		historyStart
+	});
+	const asOf = await latestAt(db, 'order_rows', now, facts);
+	return {
+		...base,
+		asOf: asOf ? asOf.toISOString() : null,
+		columns: ['cohort', 'customers', ...Array.from({ length: table.offsets }, (_, k) => `m${k}`)],
+		rows: table.cohorts.map((c) => ({ ...c })),
+		extra: {
+			offsets: table.offsets,
+			forms: ['inMonth', 'orLater', 'revenue', 'neverLapsed'],
+			...(table.cohorts.length === 0
+				? {
+						reason:
+							'No cohort with a known first purchase in this period; first purchases are known a year after the history start, or when the source gives first_order_at.'
+					}
+				: {})
+		}
+	};
 }
 
 export function parseCompareBasis(value: string | undefined): CompareBasis {

@@ -33,7 +33,12 @@ export async function recomputeCustomers(
 	if (customerIds.length === 0) return;
 	const ids = [...customerIds];
 	await moveAggregates(trx, spec.generation, ids, -1);
-	for (const table of ['rc_purchase_day', 'rc_spell', 'rc_customer'] as const) {
+	for (const table of [
+		'rc_purchase_day',
+		'rc_spell',
+		'rc_customer',
+		'rc_customer_month'
+	] as const) {
 		await trx
 			.deleteFrom(table)
 			.where('generation', '=', spec.generation)
@@ -78,11 +83,14 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 	// The first purchase is the earlier of the source's first_order_at (or first_order_on) and the
 	// earliest purchase day; a repeat is another purchase day 1–90 days after it.
 	await sql`
-		insert into rc_customer (generation, customer_id, first_day, first_given, repeat_day)
+		insert into rc_customer (generation, customer_id, first_day, first_given, repeat_day,
+			first_lapse_day)
 		select ${g}::int, c.customer_id, f.first_day, given.day is not null,
 			(select min(p.day) from rc_purchase_day p
 				where p.generation = ${g}::int and p.customer_id = c.customer_id
-					and p.day between f.first_day + 1 and f.first_day + ${REPEAT_WINDOW_DAYS}::int)
+					and p.day between f.first_day + 1 and f.first_day + ${REPEAT_WINDOW_DAYS}::int),
+			(select min(s.end_day) from rc_spell s
+				where s.generation = ${g}::int and s.customer_id = c.customer_id)
 		from customer c
 		cross join lateral (
 			select coalesce((c.first_order_at at time zone ${tz})::date, c.first_order_on) as day
@@ -92,6 +100,15 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 				where p.generation = ${g}::int and p.customer_id = c.customer_id)) as first_day
 		) f
 		where c.customer_id = any(${idArray}) and c.merged_into is null
+	`.execute(trx);
+	// Local months with a purchase or with revenue (refunds and cancellations on their own dates).
+	await sql`
+		insert into rc_customer_month (generation, customer_id, month, purchased, net_revenue)
+		select ${g}::int, customer_id, date_trunc('month', ordered_at at time zone ${tz})::date,
+			bool_or(kind = 'order'), sum(reporting_amount)
+		from customer_order
+		where customer_id = any(${idArray})
+		group by 2, 3
 	`.execute(trx);
 }
 
@@ -121,6 +138,42 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 		on conflict (generation, day) do update set
 			starts = rollup_spell_edge.starts + excluded.starts,
 			ends = rollup_spell_edge.ends + excluded.ends
+	`.execute(trx);
+	// Cohorts: offsets in whole months from the month of the first purchase.
+	await sql`
+		with cohort_member as (
+			select customer_id, first_given, first_lapse_day,
+				date_trunc('month', first_day)::date as cohort_month
+			from rc_customer
+			where generation = ${g}::int and customer_id = any(${idArray}) and first_day is not null
+		)
+		insert into rollup_cohort (generation, cohort_month, first_given, month_offset, purchasers,
+			last_purchasers, net_revenue, first_lapsed)
+		select ${g}::int, cohort_month, first_given, month_offset,
+			${sign}::int * sum(purchased), ${sign}::int * sum(last_purchased),
+			${sign}::int * sum(net_revenue), ${sign}::int * sum(first_lapsed)
+		from (
+			select c.cohort_month, c.first_given, rollup_month_offset(c.cohort_month, m.month) as month_offset,
+				case when m.purchased then 1 else 0 end as purchased,
+				case when m.month = (select max(l.month) from rc_customer_month l
+					where l.generation = m.generation and l.customer_id = m.customer_id and l.purchased)
+					then 1 else 0 end as last_purchased,
+				m.net_revenue, 0 as first_lapsed
+			from cohort_member c
+			join rc_customer_month m on m.generation = ${g}::int and m.customer_id = c.customer_id
+			union all
+			select c.cohort_month, c.first_given,
+				rollup_month_offset(c.cohort_month, c.first_lapse_day), 0, 0, 0, 1
+			from cohort_member c
+			where c.first_lapse_day is not null
+		) contributions
+		where month_offset >= 0
+		group by cohort_month, first_given, month_offset
+		on conflict (generation, cohort_month, first_given, month_offset) do update set
+			purchasers = rollup_cohort.purchasers + excluded.purchasers,
+			last_purchasers = rollup_cohort.last_purchasers + excluded.last_purchasers,
+			net_revenue = rollup_cohort.net_revenue + excluded.net_revenue,
+			first_lapsed = rollup_cohort.first_lapsed + excluded.first_lapsed
 	`.execute(trx);
 	await sql`
 		insert into rollup_first (generation, first_day, first_given, customers, repeaters)

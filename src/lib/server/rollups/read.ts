@@ -76,7 +76,7 @@ export async function latestAt(
 		const latest = new Date(row.latest_at);
 		return latest > end ? end : latest;
 	};
-	return shared ? memo(shared, `latest ${measure} ${end.toISOString()}`, load) : load();
+	return shared ? memoized(shared, `latest ${measure} ${end.toISOString()}`, load) : load();
 }
 
 /** The customer facts in force, or null before the first build finished. */
@@ -102,7 +102,7 @@ export async function purchaseDays(
 }
 
 /** Loads once per request (per spec object), then answers from memory. */
-function memo<T>(g: GenerationSpec, key: string, load: () => Promise<T>): Promise<T> {
+export function memoized<T>(g: GenerationSpec, key: string, load: () => Promise<T>): Promise<T> {
 	const cache = (g.cache ??= new Map());
 	let value = cache.get(key) as Promise<T> | undefined;
 	if (!value) {
@@ -122,7 +122,7 @@ interface EdgeTotals {
 }
 
 function edgeTotals(db: Kysely<DB>, g: GenerationSpec): Promise<EdgeTotals> {
-	return memo(g, 'edges', async () => {
+	return memoized(g, 'edges', async () => {
 		const rows = await db
 			.selectFrom('rollup_spell_edge')
 			.where('generation', '=', g.generation)
@@ -210,7 +210,7 @@ export async function firstPurchases(
 	from: LocalDate,
 	to: LocalDate
 ): Promise<FirstPurchaseCounts[]> {
-	const all = await memo(g, 'first', async () => {
+	const all = await memoized(g, 'first', async () => {
 		const rows = await db
 			.selectFrom('rollup_first')
 			.where('generation', '=', g.generation)

@@ -81,13 +81,19 @@ export async function refreshRollups(
 		report.steps++;
 		if (result.phase === 'fold') {
 			report.deltas += result.rows;
-			sizes.deltas = nextChunkSize(sizes.deltas, elapsed, STEP_BUDGET_MS, { min: 100 });
+			sizes.deltas = nextChunkSize(sizes.deltas, elapsed, STEP_BUDGET_MS, {
+				min: 100,
+				max: 100_000
+			});
 		} else if (result.phase === 'customers') {
 			report.customers += result.customers;
-			sizes.customers = nextChunkSize(sizes.customers, elapsed, STEP_BUDGET_MS, { min: 10 });
+			sizes.customers = nextChunkSize(sizes.customers, elapsed, STEP_BUDGET_MS, {
+				min: 10,
+				max: 10_000
+			});
 		} else if (result.phase === 'build') {
 			report.built += result.customers;
-			sizes.build = nextChunkSize(sizes.build, elapsed, STEP_BUDGET_MS, { min: 10 });
+			sizes.build = nextChunkSize(sizes.build, elapsed, STEP_BUDGET_MS, { min: 10, max: 10_000 });
 			options.onProgress?.({ phase: 'build', done: result.done, total: result.total });
 		} else {
 			options.onProgress?.({ phase: result.phase });
@@ -243,6 +249,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rc_purchase_day',
 		'rc_spell',
 		'rc_customer',
+		'rc_customer_month',
+		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
 		'rollup_first'

@@ -1,0 +1,157 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import type { GenerationSpec } from '../rollups/facts';
+import { firstPurchases, memoized } from '../rollups/read';
+import { knownFirstPurchaseFrom } from './history';
+import { addMonths } from './targets';
+import type { LocalDate } from './period';
+
+/**
+ * PRODUCT.md §3 "Cohort retention table and curve": customers grouped by the month of their first
+ * purchase; for month offset k, the share of the cohort with a purchase in month k (k = 0 is 100%),
+ * the share with a purchase in month k or later, net revenue in month k over month 0, and the share
+ * not yet lapsed for the first time by the end of month k. Months not yet ended are empty (null),
+ * never 0. Only known first purchases count: every customer whose source gave the first purchase,
+ * and the others from the first whole month on or after history start + 365 days (the month that
+ * contains that day is left to the given ones, so that a cohort is never half known).
+ */
+export const COHORT_RETENTION = {
+	id: 'cohort-retention',
+	label: 'Cohort retention',
+	definition:
+		'Customers grouped by the month of their first purchase (cohorts). For each later month k: the share of the cohort that bought in month k (month 0 is 100%), the share that bought in month k or later, net revenue in month k as a share of month 0, and the share not yet lapsed for the first time by the end of month k. Months not yet ended stay empty. Only customers whose first purchase is known take part: the source gave it, or it falls in a whole month at least a year after the history start.'
+} as const;
+
+export interface CohortRow {
+	/** 'YYYY-MM' */
+	cohort: string;
+	customers: number;
+	/** Index k = month offset; null where month k has not ended. */
+	inMonth: (number | null)[];
+	orLater: (number | null)[];
+	revenue: (number | null)[];
+	neverLapsed: (number | null)[];
+}
+
+export interface CohortTable {
+	cohorts: CohortRow[];
+	/** The longest row's length. */
+	offsets: number;
+}
+
+interface CohortCell {
+	purchasers: number;
+	lastPurchasers: number;
+	netRevenue: number;
+	firstLapsed: number;
+}
+
+/**
+ * The cohorts whose month starts in [fromMonth, toMonth] ('YYYY-MM-01'), with every month offset
+ * that has ended by `today`.
+ */
+export async function cohortTable(
+	db: Kysely<DB>,
+	facts: GenerationSpec,
+	{
+		fromMonth,
+		toMonth,
+		today,
+		historyStart
+	}: { fromMonth: LocalDate; toMonth: LocalDate; today: LocalDate; historyStart: LocalDate }
+): Promise<CohortTable> {
+	const knownFrom = knownFirstPurchaseFrom(historyStart);
+	const wholeMonthsFrom =
+		knownFrom.slice(8) === '01' ? knownFrom : `${addMonths(knownFrom.slice(0, 7), 1)}-01`;
+	const cells = await cohortCells(db, facts);
+	const firsts = await firstPurchases(db, facts, fromMonth, `${toMonth.slice(0, 7)}-31`);
+
+	const cohorts: CohortRow[] = [];
+	for (
+		let month = fromMonth.slice(0, 7);
+		month <= toMonth.slice(0, 7);
+		month = addMonths(month, 1)
+	) {
+		const start = `${month}-01`;
+		if (start > today) break;
+		const counted = (given: boolean) => given || start >= wholeMonthsFrom;
+		const customers = firsts
+			.filter((f) => f.firstDay.startsWith(month) && counted(f.given))
+			.reduce((sum, f) => sum + f.customers, 0);
+		if (customers === 0) continue;
+		const byOffset: CohortCell[] = [];
+		for (const [key, cell] of cells) {
+			const [cohort, given, offset] = key.split(' ');
+			if (cohort !== start || !counted(given === 'true')) continue;
+			const k = Number(offset);
+			const sum = (byOffset[k] ??= {
+				purchasers: 0,
+				lastPurchasers: 0,
+				netRevenue: 0,
+				firstLapsed: 0
+			});
+			sum.purchasers += cell.purchasers;
+			sum.lastPurchasers += cell.lastPurchasers;
+			sum.netRevenue += cell.netRevenue;
+			sum.firstLapsed += cell.firstLapsed;
+		}
+		// Month k has ended when month k + 1 has begun by today.
+		let ended = 0;
+		while (`${addMonths(month, ended + 1)}-01` <= today) ended++;
+		const row: CohortRow = {
+			cohort: month,
+			customers,
+			inMonth: [],
+			orLater: [],
+			revenue: [],
+			neverLapsed: []
+		};
+		const at = (k: number) =>
+			byOffset[k] ?? { purchasers: 0, lastPurchasers: 0, netRevenue: 0, firstLapsed: 0 };
+		const monthZeroRevenue = at(0).netRevenue;
+		let lapsedSoFar = 0;
+		let lastFromHere = byOffset.reduce((sum, c) => sum + (c?.lastPurchasers ?? 0), 0);
+		for (let k = 0; k < Math.max(ended, 1); k++) {
+			const open = k >= ended;
+			lapsedSoFar += at(k).firstLapsed;
+			row.inMonth.push(open ? null : k === 0 ? 1 : at(k).purchasers / customers);
+			row.orLater.push(open ? null : k === 0 ? 1 : lastFromHere / customers);
+			row.revenue.push(
+				open || monthZeroRevenue === 0 ? null : k === 0 ? 1 : at(k).netRevenue / monthZeroRevenue
+			);
+			row.neverLapsed.push(open ? null : 1 - lapsedSoFar / customers);
+			lastFromHere -= at(k).lastPurchasers;
+		}
+		cohorts.push(row);
+	}
+	return { cohorts, offsets: Math.max(0, ...cohorts.map((c) => c.inMonth.length)) };
+}
+
+/** Every cohort cell of the generation, once per request: at most one row per cohort and month. */
+function cohortCells(db: Kysely<DB>, facts: GenerationSpec): Promise<Map<string, CohortCell>> {
+	return memoized(facts, 'cohorts', async () => {
+		const rows = await db
+			.selectFrom('rollup_cohort')
+			.where('generation', '=', facts.generation)
+			.select([
+				'cohort_month',
+				'first_given',
+				'month_offset',
+				'purchasers',
+				'last_purchasers',
+				'net_revenue',
+				'first_lapsed'
+			])
+			.execute();
+		const cells = new Map<string, CohortCell>();
+		for (const row of rows) {
+			cells.set(`${row.cohort_month} ${row.first_given} ${row.month_offset}`, {
+				purchasers: Number(row.purchasers),
+				lastPurchasers: Number(row.last_purchasers),
+				netRevenue: Number(row.net_revenue),
+				firstLapsed: Number(row.first_lapsed)
+			});
+		}
+		return cells;
+	});
+}
