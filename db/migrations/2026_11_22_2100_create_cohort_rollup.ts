@@ -22,6 +22,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 		`delete from rollup_first`,
 		`delete from rollup_generation`,
 		`alter table rc_customer add column first_lapse_day date`,
+		// A refresh claims every queue entry of the customers it takes: by customer, not a scan.
+		`create index rollup_dirty_customer on rollup_dirty (customer_id)`,
 		`create table rc_customer_month (
 			generation integer not null,
 			customer_id bigint not null,
@@ -52,5 +54,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
 	await sql`drop function rollup_month_offset(date, date)`.execute(db);
 	await sql`drop table rollup_cohort, rc_customer_month`.execute(db);
+	await sql`drop index rollup_dirty_customer`.execute(db);
 	await sql`alter table rc_customer drop column first_lapse_day`.execute(db);
 }

@@ -75,7 +75,9 @@ export async function refreshRollups(
 	const report: RefreshReport = { steps: 0, deltas: 0, customers: 0, built: 0, generation: null };
 	for (;;) {
 		const started = performance.now();
-		const result = await refreshStep(db, sizes);
+		// Turns alternate between the two queues, so that a steady stream of new rows never keeps
+		// the customers' facts waiting.
+		const result = await refreshStep(db, sizes, report.steps % 2 === 1);
 		const elapsed = performance.now() - started;
 		if (result.phase === 'idle') break;
 		report.steps++;
@@ -105,24 +107,36 @@ export async function refreshRollups(
 }
 
 /** One short transaction of refresh work; 'idle' when there was none. */
-export async function refreshStep(db: Kysely<DB>, sizes: StepSizes): Promise<StepResult> {
+export async function refreshStep(
+	db: Kysely<DB>,
+	sizes: StepSizes,
+	factsFirst = false
+): Promise<StepResult> {
 	return db.transaction().execute(async (trx) => {
 		await sql`select pg_advisory_xact_lock(${ROLLUP_LOCK}::bigint)`.execute(trx);
-		const folded = await foldDeltas(trx, sizes.deltas);
-		if (folded > 0) return { phase: 'fold', rows: folded };
-
+		const live = await liveGenerationIn(trx);
 		const building = await trx
 			.selectFrom('rollup_generation')
 			.selectAll()
 			.where('status', '=', 'building')
 			.orderBy('generation', 'desc')
 			.executeTakeFirst();
-		if (building) return buildChunk(trx, building, sizes.build);
-
-		const live = await liveGenerationIn(trx);
-		if (live) {
+		// The customer facts: a chunk of the build under way, else the queued customers.
+		const factsWork = async (): Promise<StepResult | null> => {
+			if (building) return buildChunk(trx, building, sizes.build);
+			if (!live) return null;
 			const customers = await recomputeQueued(trx, live, sizes.customers);
-			if (customers > 0) return { phase: 'customers', customers };
+			return customers > 0 ? { phase: 'customers', customers } : null;
+		};
+		if (factsFirst) {
+			const done = await factsWork();
+			if (done) return done;
+		}
+		const folded = await foldDeltas(trx, sizes.deltas);
+		if (folded > 0) return { phase: 'fold', rows: folded };
+		if (!factsFirst) {
+			const done = await factsWork();
+			if (done) return done;
 		}
 		const retired = await clearRetired(trx);
 		if (retired > 0) return { phase: 'retire', rows: retired };
