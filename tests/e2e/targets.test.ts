@@ -143,3 +143,68 @@ describe("a tile's exports", () => {
 		expect(png.length).toBeGreaterThan(2000);
 	});
 });
+
+describe('the board charts', () => {
+	it('downloads the cohort curve as cx metric cohort-retention computes it, and the trend', async () => {
+		await page.goto(`${server.url}/`);
+		const chart = page.getByRole('region', { name: 'Cohort retention' });
+		await expect.poll(() => chart.locator('canvas').count()).toBe(1);
+		await chart.getByText('Show table').click();
+		const [csvDownload] = await Promise.all([
+			page.waitForEvent('download'),
+			chart.getByRole('button', { name: 'CSV of Cohort retention' }).click()
+		]);
+		const lines = fs
+			.readFileSync((await csvDownload.path()) as string, 'utf8')
+			.trim()
+			.split('\r\n');
+		expect(lines[0]).toBe('month_offset,share,customers');
+		const shares = lines
+			.slice(1)
+			.map((line) => line.split(',').map((c) => (c === '' ? null : Number(c))));
+
+		// The 12 cohorts before this month, from the CLI: the size-weighted share buying in month k.
+		// (months in the fixture company's zone, as the board counts them)
+		const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(
+			new Date()
+		);
+		const [y, m] = today.split('-').map(Number) as [number, number];
+		const month = (offset: number) =>
+			new Date(Date.UTC(y, m - 1 + offset, 1)).toISOString().slice(0, 10);
+		const lastDay = new Date(Date.parse(month(0)) - 86_400_000).toISOString().slice(0, 10);
+		const result = await runCli(
+			['metric', 'cohort-retention', '--from', month(-12), '--to', lastDay, '--json'],
+			childEnv({ CX_DATA_DIR: dataDir })
+		);
+		expect(result.code, result.stderr).toBe(0);
+		const table = JSON.parse(result.stdout) as {
+			rows: { customers: number; inMonth: (number | null)[] }[];
+		};
+		expect(table.rows.length).toBeGreaterThan(6);
+		const offsets = Math.max(...table.rows.map((r) => r.inMonth.length));
+		expect(shares).toHaveLength(offsets);
+		for (let k = 0; k < offsets; k++) {
+			let weighted = 0;
+			let customers = 0;
+			for (const row of table.rows) {
+				const share = row.inMonth[k];
+				if (share === null || share === undefined) continue;
+				weighted += share * row.customers;
+				customers += row.customers;
+			}
+			expect(shares[k]?.[0]).toBe(k);
+			expect(shares[k]?.[1] ?? null, `month ${k}`).toBeCloseTo(weighted / customers, 12);
+			expect(shares[k]?.[2]).toBe(customers);
+		}
+
+		const trend = page.getByRole('region', { name: 'NPS and retention' });
+		await trend.getByText('Show table').click();
+		const [pngDownload] = await Promise.all([
+			page.waitForEvent('download'),
+			trend.getByRole('button', { name: 'PNG of NPS and retention' }).click()
+		]);
+		const png = fs.readFileSync((await pngDownload.path()) as string);
+		expect(png.subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+		expect(png.length).toBeGreaterThan(5000);
+	});
+});

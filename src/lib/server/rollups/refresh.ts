@@ -203,8 +203,19 @@ async function buildChunk(
 		.execute();
 	const ids = rows.map((row) => Number(row.customer_id));
 	if (ids.length > 0) {
+		const before = Number(building.customers_done);
+		// Fresh statistics as the facts grow (at 1k, 2k, 4k, … customers): with a table's size
+		// unknown, PostgreSQL reads "customer_id = any(500 ids)" as most of it and scans it all.
+		if (
+			before === 0 ||
+			Math.floor(Math.log2(before / 1000)) < Math.floor(Math.log2((before + ids.length) / 1000))
+		) {
+			await sql`analyze customer, customer_order, rc_purchase_day, rc_spell, rc_customer, rc_customer_month`.execute(
+				trx
+			);
+		}
 		await recomputeCustomers(trx, spec, ids);
-		const done = Number(building.customers_done) + ids.length;
+		const done = before + ids.length;
 		await trx
 			.updateTable('rollup_generation')
 			.set({ last_customer_id: ids[ids.length - 1], customers_done: done })
