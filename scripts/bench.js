@@ -2,7 +2,7 @@
 //   npm run bench -- import-orders [--rows 1000000] [--keep]
 //   npm run bench -- first-board [--cold]
 //   npm run bench -- board [--only postgres|pglite|pglite-large] [--postgres 1000000:20000000]
-//                          [--pglite 100000:2000000] [--pglite-large 1000000:20000000]
+//                          [--pglite 100000:2000000] [--pglite-large 1000000:20000000] [--skip-rebuild]
 // board times the executive board on rollups at scale on PostgreSQL 15 (BENCH_DATABASE_URL, or a
 // throwaway server) and on PGlite: loads, rows read per tile, a 10k-event refresh, a full rebuild
 // and the event loop during one (src/lib/server/bench/board.ts).

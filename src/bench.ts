@@ -14,7 +14,8 @@ const { values, positionals } = parseArgs({
 		pglite: { type: 'string', default: '100000:2000000' },
 		postgres: { type: 'string', default: '1000000:20000000' },
 		'pglite-large': { type: 'string', default: '1000000:20000000' },
-		only: { type: 'string' }
+		only: { type: 'string' },
+		'skip-rebuild': { type: 'boolean' }
 	}
 });
 const log = (line: string) => console.log(line);
@@ -41,14 +42,21 @@ if (!only || only === 'postgres') {
 			kind: 'postgres',
 			...size(values.postgres),
 			where: external ?? server!.url,
-			log
+			log,
+			skipRebuild: values['skip-rebuild'] === true
 		});
 	} finally {
 		server?.stop();
 	}
 }
 if (!only || only === 'pglite') {
-	await benchBoard({ kind: 'pglite', ...size(values.pglite), where: cache, log });
+	await benchBoard({
+		kind: 'pglite',
+		...size(values.pglite),
+		where: cache,
+		log,
+		skipRebuild: values['skip-rebuild'] === true
+	});
 }
 if (!only || only === 'pglite-large') {
 	// One attempt at the large size: its time, memory or error is the figure.
