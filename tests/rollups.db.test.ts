@@ -56,6 +56,7 @@ interface Raw {
 	delivered: Date[];
 	cases: Date[];
 	answers: Date[];
+	npsAnswers: { customer_id: number; response_id: number; at: Date; nps: number }[];
 }
 
 async function readRaw(db: Kysely<DB>): Promise<Raw> {
@@ -73,7 +74,10 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 		.select('occurred_at')
 		.execute();
 	const cases = await db.selectFrom('service_case').select('opened_at').execute();
-	const answers = await db.selectFrom('survey_response').select('responded_at').execute();
+	const answers = await db
+		.selectFrom('survey_response')
+		.select(['customer_id', 'response_id', 'responded_at', 'nps'])
+		.execute();
 	return {
 		orders: orders.map((o) => ({ ...o, ordered_at: new Date(o.ordered_at) })),
 		customers: customers.map((c) => ({
@@ -82,7 +86,15 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 		})),
 		delivered: delivered.map((r) => new Date(r.occurred_at)),
 		cases: cases.map((r) => new Date(r.opened_at)),
-		answers: answers.map((r) => new Date(r.responded_at))
+		answers: answers.map((r) => new Date(r.responded_at)),
+		npsAnswers: answers
+			.filter((r) => r.nps !== null)
+			.map((r) => ({
+				customer_id: r.customer_id,
+				response_id: Number(r.response_id),
+				at: new Date(r.responded_at),
+				nps: Number(r.nps)
+			}))
 	};
 }
 
@@ -290,6 +302,29 @@ class Reference {
 		return rows;
 	}
 
+	/** Each customer's latest NPS answer in the window: promoters, passives, detractors. */
+	nps(p: Window): [number, number, number] {
+		const latest = new Map<number, { at: Date; id: number; nps: number }>();
+		for (const a of this.raw.npsAnswers) {
+			const day = localDate(a.at, this.tz);
+			if (day < p.from || day > p.to || a.at >= p.end) continue;
+			const seen = latest.get(a.customer_id);
+			if (
+				!seen ||
+				a.at > seen.at ||
+				(a.at.getTime() === seen.at.getTime() && a.response_id > seen.id)
+			) {
+				latest.set(a.customer_id, { at: a.at, id: a.response_id, nps: a.nps });
+			}
+		}
+		const scores = [...latest.values()].map((v) => v.nps);
+		return [
+			scores.filter((s) => s >= 9).length,
+			scores.filter((s) => s === 7 || s === 8).length,
+			scores.filter((s) => s <= 6).length
+		];
+	}
+
 	newCustomersOn(day: string): number {
 		let n = 0;
 		for (const c of this.raw.customers) {
@@ -424,7 +459,9 @@ async function addRandomOrders(
 			customer: id,
 			events: Array.from({ length: Math.floor(random() * 3) }, () => randomInstant(random)),
 			cases: random() < 0.3 ? [randomInstant(random)] : [],
-			answers: random() < 0.4 ? [randomInstant(random)] : []
+			answers: Array.from({ length: random() < 0.5 ? Math.floor(random() * 4) : 0 }, () =>
+				randomInstant(random)
+			)
 		});
 	}
 	if (rows.length) await db.insertInto('customer_order').values(rows).execute();
@@ -464,7 +501,7 @@ async function addRandomOrders(
 					source: 'prop',
 					response_ref: `r-${++refNumber}`,
 					responded_at: at,
-					nps: 7
+					nps: random() < 0.15 ? null : Math.floor(random() * 11)
 				})
 				.execute();
 		}
@@ -482,15 +519,22 @@ const RANGES: [string, string][] = [
 	['2026-01-01', '2026-01-31'],
 	['2025-01-01', '2025-12-31'],
 	['2024-06-15', '2026-02-10'], // longer than any activity window
+	['2025-04-01', '2026-03-31'], // a fiscal year from April (custom with a January one)
 	['2026-02-01', '2026-02-28']
 ];
 
 /** "Now": mid-afternoon on a quarter hour, after every row, so the current month is partial. */
 const NOW = new Date('2026-05-20T14:45:00-04:00');
 
-async function expectAllMatch(db: Kysely<DB>, tz: string, w: number, label: string) {
+async function expectAllMatch(
+	db: Kysely<DB>,
+	tz: string,
+	w: number,
+	label: string,
+	fiscalYearStartMonth = 1
+) {
 	const ref = new Reference(await readRaw(db), tz, w, NOW);
-	const ctx = { timeZone: tz, fiscalYearStartMonth: 1, now: NOW };
+	const ctx = { timeZone: tz, fiscalYearStartMonth, now: NOW };
 	const windows: Window[] = [];
 	for (const [from, to] of RANGES) {
 		const p = resolvePeriod({ from, to }, ctx);
@@ -538,6 +582,15 @@ async function expectAllMatch(db: Kysely<DB>, tz: string, w: number, label: stri
 		expect([frequency.numerator ?? 0, frequency.denominator ?? 0], `frequency ${at(p)}`).toEqual(
 			ref.activeOn(p.to) ? [ref.purchaseDays(yearBack), ref.activeOn(p.to)] : [0, 0]
 		);
+
+		const nps = await metric('nps', p);
+		const [promoters, passives, detractors] = ref.nps(p);
+		expect(
+			nps.value === null
+				? [0, 0, 0]
+				: [nps.extra.promoters, nps.extra.passives, nps.extra.detractors],
+			`nps ${at(p)}`
+		).toEqual([promoters, passives, detractors]);
 
 		const lastDay = { from: p.to, to: p.to, end: p.end };
 		expect((await metric('purchases-today', p)).value, `orders ${at(p)}`).toBe(
@@ -657,11 +710,15 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 	});
 
 	it('matches after a rebuild for another time zone and activity window', async () => {
-		await updateSettings(db, { timeZone: 'Asia/Kolkata', activityWindowDays: 365 });
+		await updateSettings(db, {
+			timeZone: 'Asia/Kolkata',
+			activityWindowDays: 365,
+			fiscalYearStartMonth: 4
+		});
 		const report = await refreshRollups(db);
 		expect(report.built).toBeGreaterThan(0);
 		const generations = await db.selectFrom('rollup_generation').selectAll().execute();
 		expect(generations.map((g) => [g.status, g.time_zone])).toEqual([['live', 'Asia/Kolkata']]);
-		await expectAllMatch(db, 'Asia/Kolkata', 365, 'rebuilt');
+		await expectAllMatch(db, 'Asia/Kolkata', 365, 'rebuilt', 4);
 	});
 });

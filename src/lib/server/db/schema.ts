@@ -280,6 +280,7 @@ export interface RollupGenerationTable {
 	generation: number;
 	time_zone: string;
 	activity_window_days: number;
+	fiscal_year_start_month: ColumnType<number, number | undefined, number>;
 	status: 'building' | 'live' | 'retired';
 	started_at: ColumnType<Date, Date | string | undefined, Date | string>;
 	finished_at: Instant | null;
@@ -310,6 +311,23 @@ export interface RcCustomerTable {
 	first_given: boolean;
 	repeat_day: LocalDate | null;
 	first_lapse_day: LocalDate | null;
+}
+
+export interface RcNpsTable {
+	generation: number;
+	customer_id: number;
+	kind: 'month' | 'quarter' | 'year';
+	period_start: LocalDate;
+	score: number;
+}
+
+export interface RollupNpsTable {
+	generation: number;
+	kind: 'month' | 'quarter' | 'year';
+	period_start: LocalDate;
+	promoters: number;
+	passives: number;
+	detractors: number;
 }
 
 export interface RcCustomerMonthTable {
@@ -382,6 +400,8 @@ export interface DB {
 	rc_spell: RcSpellTable;
 	rc_customer: RcCustomerTable;
 	rc_customer_month: RcCustomerMonthTable;
+	rc_nps: RcNpsTable;
+	rollup_nps: RollupNpsTable;
 	rollup_cohort: RollupCohortTable;
 	rollup_purchase: RollupPurchaseTable;
 	rollup_spell_edge: RollupSpellEdgeTable;

@@ -9,6 +9,8 @@ export interface GenerationSpec {
 	generation: number;
 	timeZone: string;
 	activityWindowDays: number;
+	/** 1 = January: fiscal quarters and years of the NPS rollup. */
+	fiscalYearStartMonth: number;
 	/**
 	 * Reads shared by the metrics of one request (a board asks for the same per-day series for
 	 * every period of every sparkline): each spec object is fetched per request, so this never
@@ -37,7 +39,8 @@ export async function recomputeCustomers(
 		'rc_purchase_day',
 		'rc_spell',
 		'rc_customer',
-		'rc_customer_month'
+		'rc_customer_month',
+		'rc_nps'
 	] as const) {
 		await trx
 			.deleteFrom(table)
@@ -100,6 +103,24 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 				where p.generation = ${g}::int and p.customer_id = c.customer_id)) as first_day
 		) f
 		where c.customer_id = any(${idArray}) and c.merged_into is null
+	`.execute(trx);
+	// NPS: per customer and whole month, fiscal quarter and fiscal year, the latest answer's score.
+	await sql`
+		insert into rc_nps (generation, customer_id, kind, period_start, score)
+		select distinct on (a.customer_id, p.kind, p.period_start)
+			${g}::int, a.customer_id, p.kind, p.period_start, a.nps
+		from (
+			select customer_id, nps, responded_at, response_id,
+				(responded_at at time zone ${tz})::date as day
+			from survey_response
+			where customer_id = any(${idArray}) and nps is not null
+		) a
+		cross join lateral (values
+			('month', date_trunc('month', a.day)::date),
+			('quarter', rollup_fiscal_quarter_start(a.day, ${spec.fiscalYearStartMonth}::int)),
+			('year', rollup_fiscal_year_start(a.day, ${spec.fiscalYearStartMonth}::int))
+		) p (kind, period_start)
+		order by a.customer_id, p.kind, p.period_start, a.responded_at desc, a.response_id desc
 	`.execute(trx);
 	// Local months with a purchase or with revenue (refunds and cancellations on their own dates).
 	await sql`
@@ -174,6 +195,20 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			last_purchasers = rollup_cohort.last_purchasers + excluded.last_purchasers,
 			net_revenue = rollup_cohort.net_revenue + excluded.net_revenue,
 			first_lapsed = rollup_cohort.first_lapsed + excluded.first_lapsed
+	`.execute(trx);
+	await sql`
+		insert into rollup_nps (generation, kind, period_start, promoters, passives, detractors)
+		select ${g}::int, kind, period_start,
+			${sign}::int * count(*) filter (where score >= 9),
+			${sign}::int * count(*) filter (where score between 7 and 8),
+			${sign}::int * count(*) filter (where score <= 6)
+		from rc_nps
+		where generation = ${g}::int and customer_id = any(${idArray})
+		group by kind, period_start
+		on conflict (generation, kind, period_start) do update set
+			promoters = rollup_nps.promoters + excluded.promoters,
+			passives = rollup_nps.passives + excluded.passives,
+			detractors = rollup_nps.detractors + excluded.detractors
 	`.execute(trx);
 	await sql`
 		insert into rollup_first (generation, first_day, first_given, customers, repeaters)

@@ -227,3 +227,40 @@ export async function firstPurchases(
 	});
 	return all.filter((row) => row.firstDay >= from && row.firstDay <= to);
 }
+
+export interface NpsCounts {
+	promoters: number;
+	passives: number;
+	detractors: number;
+}
+
+/**
+ * Promoters, passives and detractors of a whole month, fiscal quarter or fiscal year (each
+ * customer's latest answer in it), or null when nobody answered.
+ */
+export async function npsOfPeriod(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	kind: 'month' | 'quarter' | 'year',
+	periodStart: LocalDate
+): Promise<NpsCounts | null> {
+	const all = await memoized(g, 'nps', async () => {
+		const rows = await db
+			.selectFrom('rollup_nps')
+			.where('generation', '=', g.generation)
+			.select(['kind', 'period_start', 'promoters', 'passives', 'detractors'])
+			.execute();
+		return new Map(
+			rows.map((row) => [
+				`${row.kind} ${row.period_start}`,
+				{
+					promoters: Number(row.promoters),
+					passives: Number(row.passives),
+					detractors: Number(row.detractors)
+				}
+			])
+		);
+	});
+	const counts = all.get(`${kind} ${periodStart}`);
+	return counts && counts.promoters + counts.passives + counts.detractors > 0 ? counts : null;
+}

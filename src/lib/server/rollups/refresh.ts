@@ -192,7 +192,8 @@ async function buildChunk(
 	const spec: GenerationSpec = {
 		generation: building.generation,
 		timeZone: building.time_zone,
-		activityWindowDays: building.activity_window_days
+		activityWindowDays: building.activity_window_days,
+		fiscalYearStartMonth: building.fiscal_year_start_month
 	};
 	const rows = await trx
 		.selectFrom('customer')
@@ -253,6 +254,7 @@ type BuildingRow = {
 	generation: number;
 	time_zone: string;
 	activity_window_days: number;
+	fiscal_year_start_month: number;
 	last_customer_id: number;
 	customers_done: number;
 	customers_total: number;
@@ -275,6 +277,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rc_spell',
 		'rc_customer',
 		'rc_customer_month',
+		'rc_nps',
+		'rollup_nps',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
@@ -300,14 +304,15 @@ export async function liveGeneration(db: Kysely<DB>): Promise<GenerationSpec | n
 async function liveGenerationIn(db: Kysely<DB> | Transaction<DB>): Promise<GenerationSpec | null> {
 	const row = await db
 		.selectFrom('rollup_generation')
-		.select(['generation', 'time_zone', 'activity_window_days'])
+		.select(['generation', 'time_zone', 'activity_window_days', 'fiscal_year_start_month'])
 		.where('status', '=', 'live')
 		.executeTakeFirst();
 	return row
 		? {
 				generation: row.generation,
 				timeZone: row.time_zone,
-				activityWindowDays: row.activity_window_days
+				activityWindowDays: row.activity_window_days,
+				fiscalYearStartMonth: row.fiscal_year_start_month
 			}
 		: null;
 }
@@ -333,7 +338,8 @@ async function startGeneration(db: Kysely<DB>, { force }: { force: boolean }): P
 		const matches =
 			newest !== undefined &&
 			newest.time_zone === settings.timeZone &&
-			newest.activity_window_days === settings.activityWindowDays;
+			newest.activity_window_days === settings.activityWindowDays &&
+			newest.fiscal_year_start_month === settings.fiscalYearStartMonth;
 		if (matches && !(force && newest.status === 'live')) return false;
 		// A build for other settings is abandoned; its rows are cleared like a retired generation's.
 		await trx
@@ -359,6 +365,7 @@ async function startGeneration(db: Kysely<DB>, { force }: { force: boolean }): P
 				generation: Number(top?.generation ?? 0) + 1,
 				time_zone: settings.timeZone,
 				activity_window_days: settings.activityWindowDays,
+				fiscal_year_start_month: settings.fiscalYearStartMonth,
 				status: 'building',
 				customers_total: Number(total.n),
 				dirty_seq: Number(watermark?.seq ?? 0)
@@ -391,7 +398,8 @@ export async function rollupStatus(db: Kysely<DB>): Promise<RollupStatus> {
 			? {
 					generation: live.generation,
 					timeZone: live.time_zone,
-					activityWindowDays: live.activity_window_days
+					activityWindowDays: live.activity_window_days,
+					fiscalYearStartMonth: live.fiscal_year_start_month
 				}
 			: null,
 		building: building
