@@ -4,7 +4,7 @@ import type { DB } from '../db/schema';
 /** Days after the first purchase day in which a second purchase day makes a repeat (PRODUCT.md §3). */
 export const REPEAT_WINDOW_DAYS = 90;
 
-/** The time zone and activity window a generation of customer facts is built for. */
+/** The time zone, activity window and fiscal year a generation of customer facts is built for. */
 export interface GenerationSpec {
 	generation: number;
 	timeZone: string;
