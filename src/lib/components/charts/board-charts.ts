@@ -4,6 +4,23 @@ import { SERIES_COLOUR } from './sparkline';
 /** The second series: an orange with 3.4:1 contrast on white, and a dashed line, so colour is never alone. */
 export const SECOND_COLOUR = '#c2410c';
 
+/** One series of a board chart: straight segments, gaps kept as gaps, every point marked. */
+function series(label: string, data: (number | null)[], colour: string) {
+	return {
+		label,
+		data,
+		borderColor: colour,
+		backgroundColor: colour,
+		borderWidth: 2,
+		pointRadius: 3,
+		spanGaps: false,
+		tension: 0
+	};
+}
+
+/** Drawn once and updated in place, sized by its box; the table carries the exact numbers. */
+const STILL = { animation: false, responsive: true, maintainAspectRatio: false } as const;
+
 export interface CurvePoint {
 	month: number;
 	share: number | null;
@@ -16,22 +33,15 @@ export function cohortCurveConfig(points: CurvePoint[]): ChartConfiguration<'lin
 		data: {
 			labels: points.map((p) => `M${p.month}`),
 			datasets: [
-				{
-					label: 'Share of the cohort buying in month k',
-					data: points.map((p) => (p.share === null ? null : 100 * p.share)),
-					borderColor: SERIES_COLOUR,
-					backgroundColor: SERIES_COLOUR,
-					borderWidth: 2,
-					pointRadius: 3,
-					spanGaps: false,
-					tension: 0
-				}
+				series(
+					'Share of the cohort buying in month k',
+					points.map((p) => (p.share === null ? null : 100 * p.share)),
+					SERIES_COLOUR
+				)
 			]
 		},
 		options: {
-			animation: false,
-			responsive: true,
-			maintainAspectRatio: false,
+			...STILL,
 			plugins: { legend: { display: false }, tooltip: { enabled: false } },
 			scales: {
 				x: { title: { display: true, text: 'Months after the first purchase' } },
@@ -57,37 +67,21 @@ export function trendConfig(
 		data: {
 			labels,
 			datasets: [
+				{ ...series('NPS', nps, SERIES_COLOUR), yAxisID: 'nps', pointStyle: 'circle' },
 				{
-					label: 'NPS',
-					data: nps,
-					yAxisID: 'nps',
-					borderColor: SERIES_COLOUR,
-					backgroundColor: SERIES_COLOUR,
-					borderWidth: 2,
-					pointRadius: 3,
-					pointStyle: 'circle',
-					spanGaps: false,
-					tension: 0
-				},
-				{
-					label: 'Repeat purchase rate',
-					data: repeat.map((v) => (v === null ? null : 100 * v)),
+					...series(
+						'Repeat purchase rate',
+						repeat.map((v) => (v === null ? null : 100 * v)),
+						SECOND_COLOUR
+					),
 					yAxisID: 'repeat',
-					borderColor: SECOND_COLOUR,
-					backgroundColor: SECOND_COLOUR,
-					borderWidth: 2,
 					borderDash: [6, 4],
-					pointRadius: 3,
-					pointStyle: 'rect',
-					spanGaps: false,
-					tension: 0
+					pointStyle: 'rect'
 				}
 			]
 		},
 		options: {
-			animation: false,
-			responsive: true,
-			maintainAspectRatio: false,
+			...STILL,
 			plugins: {
 				legend: { display: true, labels: { usePointStyle: true } },
 				tooltip: { enabled: false }

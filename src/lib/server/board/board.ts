@@ -2,16 +2,17 @@ import type { Kysely } from 'kysely';
 import type { CompareBasis, SparkPoint, TileData } from '$lib/metric-types';
 import type { DB } from '../db/schema';
 import type { MetricEntry, MetricFigures } from '../metrics/catalog-entry';
-import { getMetric, exactOf } from '../metrics/evaluate';
+import { capped, getMetric, exactOf } from '../metrics/evaluate';
 import { rollupStatus } from '../rollups/refresh';
 import type { GenerationSpec } from '../rollups/facts';
 import { cohortTable } from '../metrics/cohort-retention';
-import { addMonths } from '../metrics/targets';
 import { findHistoryStart } from '../metrics/history';
 import {
 	addDays,
+	addMonths,
 	comparePeriod,
 	localDateOf,
+	monthLabel,
 	periodContaining,
 	periodFromDates,
 	PeriodError,
@@ -225,24 +226,6 @@ async function loadCohortCurve(
 	};
 }
 
-function monthLabel(month: string): string {
-	const names = [
-		'Jan',
-		'Feb',
-		'Mar',
-		'Apr',
-		'May',
-		'Jun',
-		'Jul',
-		'Aug',
-		'Sep',
-		'Oct',
-		'Nov',
-		'Dec'
-	];
-	return `${names[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
-}
-
 /** NPS and the repeat purchase rate side by side over the same 12 periods (shared with the tiles). */
 async function loadTrend(period: Period, context: PeriodContext, run: Run): Promise<Trend | null> {
 	const periods = previousPeriods(period, SPARKLINE_PERIODS, context);
@@ -352,11 +335,6 @@ async function buildTile(
 		series,
 		asOf: capped(figures.asOf, context.now)
 	};
-}
-
-function capped(asOf: Date | null, now: Date): string | null {
-	if (!asOf) return null;
-	return (asOf > now ? now : asOf).toISOString();
 }
 
 /** The picker's choices: the last 24 months, 8 quarters and 5 years, newest first. */

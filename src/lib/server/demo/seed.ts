@@ -7,8 +7,8 @@ import type { DB } from '../db/schema';
 import { nextChunkSize } from '../db/chunked';
 import { EXIT, UserError } from '../errors';
 import { evaluateMetric } from '../metrics/evaluate';
-import { localDateOf, parseLocalDate } from '../metrics/period';
-import { addMonths, setTargets } from '../metrics/targets';
+import { addMonths, localDateOf, parseLocalDate } from '../metrics/period';
+import { setTargets } from '../metrics/targets';
 import { getSettings } from '../settings';
 import { writePeople, type Window } from './rows';
 import {

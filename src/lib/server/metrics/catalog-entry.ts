@@ -47,6 +47,21 @@ export interface MetricEntry {
 	compute(db: Kysely<DB>, context: MetricContext): Promise<MetricFigures>;
 }
 
+/** What a table metric (PRODUCT.md §3 `kind: 'table'`) computes for a period. */
+export interface TableFigures {
+	asOf: Date | null;
+	columns: string[];
+	rows: Record<string, unknown>[];
+	extra: Record<string, unknown>;
+}
+
+export interface TableMetricEntry {
+	id: string;
+	label: string;
+	definition: string;
+	compute(db: Kysely<DB>, context: MetricContext): Promise<TableFigures>;
+}
+
 export type MetricDefinition = Omit<MetricEntry, 'minN' | 'exactness'> &
 	Partial<Pick<MetricEntry, 'minN' | 'exactness'>>;
 

@@ -1,8 +1,8 @@
 import { activeCustomers } from './active-customers';
 import { averageOrderValue } from './average-order-value';
-import type { MetricEntry } from './catalog-entry';
+import type { MetricEntry, TableMetricEntry } from './catalog-entry';
 import { churnRate } from './churn-rate';
-import { COHORT_RETENTION } from './cohort-retention';
+import { cohortRetention } from './cohort-retention';
 import {
 	casesOpenedToday,
 	messagesDeliveredToday,
@@ -32,9 +32,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 ];
 
 /** Metrics that are tables rather than one figure (PRODUCT.md §3: `kind: 'table'`). */
-export const TABLE_METRICS: readonly { id: string; label: string; definition: string }[] = [
-	COHORT_RETENTION
-];
+export const TABLE_METRICS: readonly TableMetricEntry[] = [cohortRetention];
 
 export function findMetric(id: string): MetricEntry | undefined {
 	return metricCatalog.find((entry) => entry.id === id);

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import type { GenerationSpec } from '../rollups/facts';
-import { firstPurchases, memoized } from '../rollups/read';
-import { knownFirstPurchaseFrom } from './history';
-import { addMonths } from './targets';
-import type { LocalDate } from './period';
+import { firstPurchases, latestAt, memoized } from '../rollups/read';
+import { COMPUTING_REASON, type TableFigures, type TableMetricEntry } from './catalog-entry';
+import { knownFirstPurchaseFrom, NO_ORDERS_REASON } from './history';
+import { addMonths, localDateOf, type LocalDate } from './period';
 
 /**
  * PRODUCT.md §3 "Cohort retention table and curve": customers grouped by the month of their first
@@ -15,12 +15,41 @@ import type { LocalDate } from './period';
  * and the others from the first whole month on or after history start + 365 days (the month that
  * contains that day is left to the given ones, so that a cohort is never half known).
  */
-export const COHORT_RETENTION = {
+export const cohortRetention: TableMetricEntry = {
 	id: 'cohort-retention',
 	label: 'Cohort retention',
 	definition:
-		'Customers grouped by the month of their first purchase (cohorts). For each later month k: the share of the cohort that bought in month k (month 0 is 100%), the share that bought in month k or later, net revenue in month k as a share of month 0, and the share not yet lapsed for the first time by the end of month k. Months not yet ended stay empty. Only customers whose first purchase is known take part: the source gave it, or it falls in a whole month at least a year after the history start.'
-} as const;
+		'Customers grouped by the month of their first purchase (cohorts). For each later month k: the share of the cohort that bought in month k (month 0 is 100%), the share that bought in month k or later, net revenue in month k as a share of month 0, and the share not yet lapsed for the first time by the end of month k. Months not yet ended stay empty. Only customers whose first purchase is known take part: the source gave it, or it falls in a whole month at least a year after the history start.',
+	async compute(db, { period, settings, now, historyStart, facts }) {
+		if (!historyStart) return emptyTable(NO_ORDERS_REASON);
+		if (!facts) return emptyTable(COMPUTING_REASON);
+		const table = await cohortTable(db, facts, {
+			fromMonth: `${period.from.slice(0, 7)}-01`,
+			toMonth: `${period.to.slice(0, 7)}-01`,
+			today: localDateOf(now, settings.timeZone),
+			historyStart
+		});
+		return {
+			asOf: await latestAt(db, 'order_rows', now, facts),
+			columns: ['cohort', 'customers', ...Array.from({ length: table.offsets }, (_, k) => `m${k}`)],
+			rows: table.cohorts.map((c) => ({ ...c })),
+			extra: {
+				offsets: table.offsets,
+				forms: ['inMonth', 'orLater', 'revenue', 'neverLapsed'],
+				...(table.cohorts.length === 0
+					? {
+							reason:
+								'No cohort with a known first purchase in this period; first purchases are known a year after the history start, or when the source gives first_order_at.'
+						}
+					: {})
+			}
+		};
+	}
+};
+
+function emptyTable(reason: string): TableFigures {
+	return { asOf: null, columns: [], rows: [], extra: { reason } };
+}
 
 export interface CohortRow {
 	/** 'YYYY-MM' */

@@ -2,17 +2,12 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { UserError, EXIT } from '../errors';
 import { getSettings, type Settings } from '../settings';
-import type { MetricEntry, MetricFigures, MetricUnit } from './catalog-entry';
+import type { MetricContext, MetricEntry, MetricFigures, MetricUnit } from './catalog-entry';
 import { findMetric, metricCatalog, TABLE_METRICS } from './catalog';
-import { COMPUTING_REASON } from './catalog-entry';
-import { cohortTable } from './cohort-retention';
-import { NO_ORDERS_REASON } from './history';
-import { latestAt } from '../rollups/read';
 import { liveGeneration } from '../rollups/refresh';
 import { findHistoryStart } from './history';
 import {
 	comparePeriod,
-	localDateOf,
 	PeriodError,
 	resolvePeriod,
 	type CompareBasis,
@@ -79,7 +74,7 @@ export interface TableJson {
 	label: string;
 	timeZone: string;
 	asOf: string | null;
-	period: { from: string; to: string; partial: boolean; kind: Period['kind']; label: string };
+	period: MetricJson['period'];
 	columns: string[];
 	rows: Record<string, unknown>[];
 	extra: Record<string, unknown>;
@@ -99,76 +94,26 @@ export async function evaluateTable(db: Kysely<DB>, request: MetricRequest): Pro
 	const entry = TABLE_METRICS.find((m) => m.id === request.id);
 	if (!entry) throw unknownMetric(request.id);
 	parseCompareBasis(request.compare);
-	const now = request.now ?? new Date();
-	const settings = await getSettings(db);
-	let period: Period;
-	try {
-		period = resolvePeriod(
-			{ from: request.from, to: request.to },
-			{ timeZone: settings.timeZone, fiscalYearStartMonth: settings.fiscalYearStartMonth, now }
-		);
-	} catch (error) {
-		if (error instanceof PeriodError) throw new UserError(error.message, EXIT.usage);
-		throw error;
-	}
-	const historyStart = await findHistoryStart(db, settings);
-	const facts = await liveGeneration(db);
-	const base = {
-		id: entry.id,
-		kind: 'table' as const,
-		label: entry.label,
-		timeZone: settings.timeZone,
-		period: {
-			from: period.from,
-			to: period.to,
-			partial: period.partial,
-			kind: period.kind,
-			label: period.label
-		}
-	};
-	if (!historyStart || !facts) {
-		return {
-			...base,
-			asOf: null,
-			columns: [],
-			rows: [],
-			extra: { reason: historyStart ? COMPUTING_REASON : NO_ORDERS_REASON }
-		};
-	}
-	const table = await cohortTable(db, facts, {
-		fromMonth: `${period.from.slice(0, 7)}-01`,
-		toMonth: `${period.to.slice(0, 7)}-01`,
-		today: localDateOf(now, settings.timeZone),
-		historyStart
-	});
-	const asOf = await latestAt(db, 'order_rows', now, facts);
+	const { context, period } = await resolveRequest(db, request);
+	const table = await entry.compute(db, context);
 	return {
-		...base,
-		asOf: asOf ? asOf.toISOString() : null,
-		columns: ['cohort', 'customers', ...Array.from({ length: table.offsets }, (_, k) => `m${k}`)],
-		rows: table.cohorts.map((c) => ({ ...c })),
-		extra: {
-			offsets: table.offsets,
-			forms: ['inMonth', 'orLater', 'revenue', 'neverLapsed'],
-			...(table.cohorts.length === 0
-				? {
-						reason:
-							'No cohort with a known first purchase in this period; first purchases are known a year after the history start, or when the source gives first_order_at.'
-					}
-				: {})
-		}
+		id: entry.id,
+		kind: 'table',
+		label: entry.label,
+		timeZone: context.settings.timeZone,
+		asOf: capped(table.asOf, context.now),
+		period: periodJson(period),
+		columns: table.columns,
+		rows: table.rows,
+		extra: table.extra
 	};
 }
 
-export function parseCompareBasis(value: string | undefined): CompareBasis {
-	if (value === undefined || value === 'previous') return 'previous';
-	if (value === 'year') return 'year';
-	throw new UserError(`--compare must be "previous" or "year", not "${value}".`, EXIT.usage);
-}
-
-export async function evaluateMetric(db: Kysely<DB>, request: MetricRequest): Promise<MetricJson> {
-	const entry = getMetric(request.id);
-	const basis = parseCompareBasis(request.compare);
+/** What every evaluation starts from: the settings, the period asked for, the rollups in force. */
+async function resolveRequest(
+	db: Kysely<DB>,
+	request: MetricRequest
+): Promise<{ context: MetricContext; period: Period; periodContext: PeriodContext }> {
 	const now = request.now ?? new Date();
 	const settings = await getSettings(db);
 	const periodContext: PeriodContext = {
@@ -183,14 +128,52 @@ export async function evaluateMetric(db: Kysely<DB>, request: MetricRequest): Pr
 		if (error instanceof PeriodError) throw new UserError(error.message, EXIT.usage);
 		throw error;
 	}
-	const compareTo = comparePeriod(period, basis, periodContext);
 	const historyStart = await findHistoryStart(db, settings);
 	const facts = await liveGeneration(db);
-	const run = (p: Period) => entry.compute(db, { period: p, settings, now, historyStart, facts });
+	return { context: { period, settings, now, historyStart, facts }, period, periodContext };
+}
+
+function periodJson(period: Period): MetricJson['period'] {
+	return {
+		from: period.from,
+		to: period.to,
+		partial: period.partial,
+		kind: period.kind,
+		label: period.label
+	};
+}
+
+/** An as-of time as JSON, never later than now. */
+export function capped(asOf: Date | null, now: Date): string | null {
+	return asOf ? (asOf > now ? now : asOf).toISOString() : null;
+}
+
+export function parseCompareBasis(value: string | undefined): CompareBasis {
+	if (value === undefined || value === 'previous') return 'previous';
+	if (value === 'year') return 'year';
+	throw new UserError(`--compare must be "previous" or "year", not "${value}".`, EXIT.usage);
+}
+
+export async function evaluateMetric(db: Kysely<DB>, request: MetricRequest): Promise<MetricJson> {
+	const entry = getMetric(request.id);
+	const basis = parseCompareBasis(request.compare);
+	const { context, period, periodContext } = await resolveRequest(db, request);
+	const compareTo = comparePeriod(period, basis, periodContext);
+	const run = (p: Period) => entry.compute(db, { ...context, period: p });
 	const figures = await run(period);
 	const compared = await run(compareTo);
 	const target = targetOf(await loadTargets(db), entry, period);
-	return toJson(entry, settings, period, figures, basis, compareTo, compared, now, target);
+	return toJson(
+		entry,
+		context.settings,
+		period,
+		figures,
+		basis,
+		compareTo,
+		compared,
+		context.now,
+		target
+	);
 }
 
 function toJson(
@@ -204,20 +187,13 @@ function toJson(
 	now: Date,
 	target: number | undefined
 ): MetricJson {
-	const asOf = figures.asOf && figures.asOf > now ? now : figures.asOf;
 	return {
 		id: entry.id,
 		label: entry.label,
 		unit: entry.unit,
 		timeZone: settings.timeZone,
-		asOf: asOf ? asOf.toISOString() : null,
-		period: {
-			from: period.from,
-			to: period.to,
-			partial: period.partial,
-			kind: period.kind,
-			label: period.label
-		},
+		asOf: capped(figures.asOf, now),
+		period: periodJson(period),
 		value: figures.value,
 		numerator: figures.numerator,
 		denominator: figures.denominator,

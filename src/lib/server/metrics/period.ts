@@ -55,6 +55,18 @@ const MONTH_NAMES = [
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** The month `count` months after 'YYYY-MM' `month` (before it when negative). */
+export function addMonths(month: string, count: number): string {
+	const [y, m] = month.split('-').map(Number) as [number, number];
+	const index = y * 12 + (m - 1) + count;
+	return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** 'Jun 2025' for '2025-06'. */
+export function monthLabel(month: string): string {
+	return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1] ?? ''} ${month.slice(0, 4)}`;
+}
+
 function isLeapYear(y: number): boolean {
 	return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }

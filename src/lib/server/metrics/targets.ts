@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { getSettings } from '../settings';
 import { findMetric, metricCatalog } from './catalog';
 import type { MetricEntry } from './catalog-entry';
-import { localDateOf, type Period } from './period';
+import { addMonths, localDateOf, type Period } from './period';
 
 /**
  * Targets per metric and month, set by admins (PRODUCT.md §3 "Status"): a period's target is the
@@ -229,11 +229,4 @@ export async function targetsOverview(db: Kysely<DB>, now: Date) {
 /** 'YYYY-MM' months from `first` on. */
 export function monthsFrom(first: string, count: number): string[] {
 	return Array.from({ length: count }, (_, i) => addMonths(first, i));
-}
-
-/** The month `count` months after 'YYYY-MM' `month` (before it when negative). */
-export function addMonths(month: string, count: number): string {
-	const [y, m] = month.split('-').map(Number) as [number, number];
-	const index = y * 12 + (m - 1) + count;
-	return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }

@@ -189,12 +189,7 @@ async function buildChunk(
 	building: BuildingRow,
 	limit: number
 ): Promise<StepResult> {
-	const spec: GenerationSpec = {
-		generation: building.generation,
-		timeZone: building.time_zone,
-		activityWindowDays: building.activity_window_days,
-		fiscalYearStartMonth: building.fiscal_year_start_month
-	};
+	const spec = specOf(building);
 	const rows = await trx
 		.selectFrom('customer')
 		.select('customer_id')
@@ -297,6 +292,21 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 	return 1;
 }
 
+/** A generation's row as the spec the facts and the metrics use (a new one per call). */
+function specOf(row: {
+	generation: number;
+	time_zone: string;
+	activity_window_days: number;
+	fiscal_year_start_month: number;
+}): GenerationSpec {
+	return {
+		generation: row.generation,
+		timeZone: row.time_zone,
+		activityWindowDays: row.activity_window_days,
+		fiscalYearStartMonth: row.fiscal_year_start_month
+	};
+}
+
 export async function liveGeneration(db: Kysely<DB>): Promise<GenerationSpec | null> {
 	return liveGenerationIn(db);
 }
@@ -307,14 +317,7 @@ async function liveGenerationIn(db: Kysely<DB> | Transaction<DB>): Promise<Gener
 		.select(['generation', 'time_zone', 'activity_window_days', 'fiscal_year_start_month'])
 		.where('status', '=', 'live')
 		.executeTakeFirst();
-	return row
-		? {
-				generation: row.generation,
-				timeZone: row.time_zone,
-				activityWindowDays: row.activity_window_days,
-				fiscalYearStartMonth: row.fiscal_year_start_month
-			}
-		: null;
+	return row ? specOf(row) : null;
 }
 
 /**
@@ -394,14 +397,7 @@ export async function rollupStatus(db: Kysely<DB>): Promise<RollupStatus> {
 		select exists (select 1 from rollup_delta) or exists (select 1 from rollup_dirty) as pending
 	`.execute(db);
 	return {
-		live: live
-			? {
-					generation: live.generation,
-					timeZone: live.time_zone,
-					activityWindowDays: live.activity_window_days,
-					fiscalYearStartMonth: live.fiscal_year_start_month
-				}
-			: null,
+		live: live ? specOf(live) : null,
 		building: building
 			? {
 					done: Number(building.customers_done),
