@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, signInWithForm } from '../helpers/browser';
+import { holdAppScripts, launchBrowser, signInWithForm } from '../helpers/browser';
 import { FIXTURE_PASSWORD, prepareFixtureDataDir } from '../helpers/fixture-data-dir';
 import {
 	childEnv,
@@ -82,6 +82,26 @@ async function status(page: Page, text: string): Promise<void> {
 }
 
 describe('the admin pages in a browser', () => {
+	it('keeps what a person typed before the page’s script arrived (a slow connection)', async () => {
+		const release = await holdAppScripts(admin);
+		await admin.goto(`${server.url}/login`, { waitUntil: 'domcontentloaded' });
+		await admin.getByLabel('Email').fill('admin@example.com');
+		await admin.getByLabel('Password').fill(FIXTURE_PASSWORD);
+		await release();
+		expect(await admin.getByLabel('Email').inputValue()).toBe('admin@example.com');
+		expect(await admin.getByLabel('Password').inputValue()).toBe(FIXTURE_PASSWORD);
+		await admin.getByRole('button', { name: 'Sign in' }).click();
+		await admin.getByRole('heading', { name: 'Executive board' }).waitFor();
+
+		// a settings field edited before hydration keeps its edit too
+		const releaseSettings = await holdAppScripts(admin);
+		await admin.goto(`${server.url}/admin/settings`, { waitUntil: 'domcontentloaded' });
+		await admin.getByLabel('Frequency cap').fill('9');
+		await releaseSettings();
+		expect(await admin.getByLabel('Frequency cap').inputValue()).toBe('9');
+		await signOut(admin);
+	});
+
 	it('lets the admin add a user whose one-time password must be changed at first sign-in', async () => {
 		await signIn(admin, 'admin@example.com', FIXTURE_PASSWORD);
 		await admin.getByRole('link', { name: 'Users' }).click();

@@ -52,3 +52,24 @@ export async function signInWithForm(
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'commit' });
 }
+
+/**
+ * Holds back the app's scripts (as a slow connection does) until the returned function is called,
+ * which lets them load and waits for the page to have hydrated.
+ */
+export async function holdAppScripts(page: Page): Promise<() => Promise<void>> {
+	let release!: () => void;
+	const released = new Promise<void>((resolve) => (release = resolve));
+	const pattern = '**/_app/immutable/**/*.js';
+	await page.route(pattern, async (route) => {
+		await released;
+		await route.continue();
+	});
+	return async () => {
+		release();
+		await page.waitForLoadState('networkidle');
+		// the app's start runs after its modules arrive: one more frame for hydration to finish
+		await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+		await page.unroute(pattern);
+	};
+}
