@@ -6,6 +6,7 @@ import { comparePeriod, resolvePeriod } from '$lib/server/metrics/period';
 import { refreshRollups } from '$lib/server/rollups/refresh';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
+import { addRandomMessages, EngagementReference } from './helpers/engagement-reference';
 
 /**
  * The property test of the rollups (issue 5): on random data — always with orders at local
@@ -103,6 +104,8 @@ interface Window {
 	to: string;
 	/** The period's end instant: every row at or after it is left out. */
 	end: Date;
+	/** Its start instant (the local midnight of `from`). */
+	start?: Date;
 }
 
 class Reference {
@@ -399,6 +402,7 @@ async function addRandomCustomers(
 		ids.push(row.customer_id);
 	}
 	await addRandomOrders(db, random, ids, window);
+	await addRandomMessages(db, random, ids, () => randomInstant(random, window.from, window.to));
 	return ids;
 }
 
@@ -534,14 +538,15 @@ async function expectAllMatch(
 	fiscalYearStartMonth = 1
 ) {
 	const ref = new Reference(await readRaw(db), tz, w, NOW);
+	const engagement = await EngagementReference.read(db);
 	const ctx = { timeZone: tz, fiscalYearStartMonth, now: NOW };
 	const windows: Window[] = [];
 	for (const [from, to] of RANGES) {
 		const p = resolvePeriod({ from, to }, ctx);
-		windows.push({ from: p.from, to: p.to, end: p.end });
+		windows.push({ from: p.from, to: p.to, end: p.end, start: p.start });
 	}
 	const current = resolvePeriod({}, ctx);
-	windows.push({ from: current.from, to: current.to, end: current.end });
+	windows.push({ from: current.from, to: current.to, end: current.end, start: current.start });
 	const previous = comparePeriod(current, 'previous', ctx);
 
 	const metric = async (id: string, p: Window): Promise<MetricJson> =>
@@ -591,6 +596,30 @@ async function expectAllMatch(
 				: [nps.extra.promoters, nps.extra.passives, nps.extra.detractors],
 			`nps ${at(p)}`
 		).toEqual([promoters, passives, detractors]);
+
+		const e = engagement.counts(p.start!, p.end);
+		const rates: [string, number][] = [
+			['raw-open-rate', e.rawOpened],
+			['human-open-rate', e.humanOpened],
+			['human-engagement-rate', e.humanEngaged],
+			['click-to-delivered-rate', e.humanClicked],
+			['reply-rate', e.replied],
+			['unsubscribe-rate', e.unsubscribed],
+			['complaint-rate', e.complained],
+			['conversion-rate', e.converted]
+		];
+		for (const [id, numerator] of rates) {
+			const rate = await metric(id, p);
+			expect(
+				{ n: rate.numerator ?? 0, d: rate.denominator ?? 0, dq: rate.extra.undeliveredEvents },
+				`${id} ${at(p)}`
+			).toEqual({ n: e.delivered ? numerator : 0, d: e.delivered, dq: e.undeliveredEvents });
+		}
+		const perThousand = await metric('revenue-per-1000-delivered', p);
+		expect(perThousand.numerator ?? 0, `attributed revenue ${at(p)}`).toBeCloseTo(
+			e.delivered ? e.revenue : 0,
+			6
+		);
 
 		const lastDay = { from: p.to, to: p.to, end: p.end };
 		expect((await metric('purchases-today', p)).value, `orders ${at(p)}`).toBe(
@@ -695,11 +724,21 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 			.where('customer_id', '=', from)
 			.execute();
 		await db
+			.updateTable('interaction_event')
+			.set({ customer_id: into })
+			.where('customer_id', '=', from)
+			.execute();
+		await db
 			.updateTable('customer')
 			.set({ merged_into: into })
 			.where('customer_id', '=', from)
 			.execute();
 		await db.deleteFrom('customer_order').where('customer_id', '=', ids[21]!).execute();
+		await db
+			.deleteFrom('interaction_event')
+			.where('customer_id', '=', ids[23]!)
+			.where('type', '=', 'delivered')
+			.execute();
 		await db
 			.deleteFrom('customer_order')
 			.where('customer_id', '=', ids[22]!)

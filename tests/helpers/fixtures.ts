@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, OrderKind } from '$lib/server/db/schema';
+import type { DB, EventType, MessagePurpose, OrderKind } from '$lib/server/db/schema';
 
 /**
  * Small hand-made data for metric tests, written straight into the tables (not through the
@@ -30,7 +30,13 @@ export async function addOrder(
 	db: Kysely<DB>,
 	customerId: number,
 	at: string,
-	options: { kind?: OrderKind; amount?: string; source?: string } = {}
+	options: {
+		kind?: OrderKind;
+		amount?: string;
+		source?: string;
+		orderRef?: string;
+		refersTo?: string;
+	} = {}
 ): Promise<void> {
 	const amount = options.amount ?? (options.kind && options.kind !== 'order' ? '-10' : '10');
 	await db
@@ -39,18 +45,56 @@ export async function addOrder(
 			customer_id: customerId,
 			origin_customer_id: customerId,
 			source: options.source ?? 'fixture',
-			order_ref: `o-${++orderNumber}`,
+			order_ref: options.orderRef ?? `o-${++orderNumber}`,
 			kind: options.kind ?? 'order',
 			amount,
 			currency: 'USD',
 			reporting_amount: amount,
+			refers_to: options.refersTo ?? null,
 			ordered_at: at
+		})
+		.execute();
+}
+
+let eventNumber = 0;
+
+/** An interaction event; `at` is an ISO 8601 instant with its offset. */
+export async function addEvent(
+	db: Kysely<DB>,
+	customerId: number,
+	at: string,
+	type: EventType,
+	options: {
+		channel?: string;
+		messageRef?: string;
+		purpose?: MessagePurpose;
+		machineOpen?: boolean;
+		machineClick?: boolean;
+		userAgent?: string;
+	} = {}
+): Promise<void> {
+	await db
+		.insertInto('interaction_event')
+		.values({
+			customer_id: customerId,
+			origin_customer_id: customerId,
+			source: 'fixture',
+			event_ref: `e-${++eventNumber}`,
+			occurred_at: at,
+			channel: options.channel ?? 'email',
+			type,
+			message_ref: options.messageRef ?? null,
+			message_purpose: options.purpose ?? null,
+			machine_open: options.machineOpen ?? null,
+			machine_click: options.machineClick ?? null,
+			user_agent: options.userAgent ?? null
 		})
 		.execute();
 }
 
 export async function clearCustomerData(db: Kysely<DB>): Promise<void> {
 	await db.deleteFrom('customer_order').execute();
+	await db.deleteFrom('interaction_event').execute();
 	await db.deleteFrom('identity').execute();
 	await db.deleteFrom('customer').execute();
 	await db.deleteFrom('setting').execute();

@@ -32,7 +32,7 @@ describe('the executive board', () => {
 	});
 	afterAll(() => database.close());
 
-	it('shows the current month to date with four tiles', async () => {
+	it('shows the current month to date with the headline tiles', async () => {
 		const board = await loadBoard(database.db, { now });
 		expect(board.period).toMatchObject({ kind: 'month', from: '2026-06-01', to: '2026-06-15' });
 		expect(board.period.partial).toBe(true);
@@ -40,7 +40,8 @@ describe('the executive board', () => {
 			'active-customers',
 			'repeat-purchase-rate',
 			'churn-rate',
-			'nps'
+			'nps',
+			'human-engagement-rate'
 		]);
 		expect(board.problem).toBeNull();
 	});

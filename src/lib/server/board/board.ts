@@ -31,7 +31,8 @@ export const BOARD_METRICS = [
 	'active-customers',
 	'repeat-purchase-rate',
 	'churn-rate',
-	'nps'
+	'nps',
+	'human-engagement-rate'
 ] as const;
 
 const SPARKLINE_PERIODS = 12;
@@ -300,6 +301,9 @@ async function buildTile(
 		figures.extra.historyIncomplete === true ? 'history incomplete' : null,
 		typeof figures.extra.maturing === 'number' && figures.extra.maturing > 0 && !note
 			? `${figures.extra.maturing} still maturing`
+			: null,
+		figures.extra.provisional === true && typeof figures.extra.finalOn === 'string'
+			? `provisional until ${figures.extra.finalOn}`
 			: null
 	].filter((v): v is string => Boolean(v));
 	return {

@@ -371,6 +371,61 @@ export interface RollupFirstTable {
 	repeaters: number;
 }
 
+/** Per message: its events within 7 days of delivery, machine events set aside. */
+export interface RcMessageTable {
+	customer_id: number;
+	channel: string;
+	message_ref: string;
+	bucket: Instant;
+	delivered: boolean;
+	raw_open: boolean;
+	human_open: boolean;
+	human_click: boolean;
+	replied: boolean;
+	unsubscribed: boolean;
+	complained: boolean;
+	undelivered_events: number;
+	latest_at: Instant;
+}
+
+export interface RollupMessageTable {
+	bucket: Instant;
+	delivered: number;
+	raw_opened: number;
+	human_opened: number;
+	human_engaged: number;
+	human_clicked: number;
+	replied: number;
+	unsubscribed: number;
+	complained: number;
+	undelivered_events: number;
+	latest_at: Instant | null;
+}
+
+export interface RollupMessageDirtyTable {
+	seq: Generated<number>;
+	customer_id: number;
+	channel: string;
+	message_ref: string;
+}
+
+export interface RcConversionTable {
+	generation: number;
+	customer_id: number;
+	channel: string;
+	message_ref: string;
+	bucket: Instant;
+	orders: number;
+	net_revenue: Decimal;
+}
+
+export interface RollupConversionTable {
+	generation: number;
+	bucket: Instant;
+	converted: number;
+	net_revenue: Decimal;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -406,4 +461,9 @@ export interface DB {
 	rollup_purchase: RollupPurchaseTable;
 	rollup_spell_edge: RollupSpellEdgeTable;
 	rollup_first: RollupFirstTable;
+	rc_message: RcMessageTable;
+	rollup_message: RollupMessageTable;
+	rollup_message_dirty: RollupMessageDirtyTable;
+	rc_conversion: RcConversionTable;
+	rollup_conversion: RollupConversionTable;
 }

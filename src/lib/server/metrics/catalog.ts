@@ -11,6 +11,7 @@ import {
 	purchasesToday,
 	surveyAnswersToday
 } from './daily-counts';
+import { ENGAGEMENT_METRICS } from './engagement';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
@@ -22,6 +23,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	churnRate,
 	averageOrderValue,
 	purchaseFrequency,
+	...ENGAGEMENT_METRICS,
 	nps,
 	purchasesToday,
 	netRevenueToday,

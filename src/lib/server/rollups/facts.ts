@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
+import { moveConversionAggregates, writeConversions } from './messages';
 
 /** Days after the first purchase day in which a second purchase day makes a repeat (PRODUCT.md §3). */
 export const REPEAT_WINDOW_DAYS = 90;
@@ -40,7 +41,8 @@ export async function recomputeCustomers(
 		'rc_spell',
 		'rc_customer',
 		'rc_customer_month',
-		'rc_nps'
+		'rc_nps',
+		'rc_conversion'
 	] as const) {
 		await trx
 			.deleteFrom(table)
@@ -131,6 +133,7 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		where customer_id = any(${idArray})
 		group by 2, 3
 	`.execute(trx);
+	await writeConversions(trx, g, ids);
 }
 
 /** Adds (sign 1) or subtracts (sign −1) what the customers' facts contribute to the aggregates. */
@@ -221,4 +224,5 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			customers = rollup_first.customers + excluded.customers,
 			repeaters = rollup_first.repeaters + excluded.repeaters
 	`.execute(trx);
+	await moveConversionAggregates(trx, g, ids, sign);
 }

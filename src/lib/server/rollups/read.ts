@@ -264,3 +264,84 @@ export async function npsOfPeriod(
 	const counts = all.get(`${kind} ${periodStart}`);
 	return counts && counts.promoters + counts.passives + counts.detractors > 0 ? counts : null;
 }
+
+/** What messages delivered in a range add up to (PRODUCT.md §3 "Engagement beyond open rates"). */
+export interface MessageTotals {
+	delivered: number;
+	rawOpened: number;
+	humanOpened: number;
+	humanEngaged: number;
+	humanClicked: number;
+	replied: number;
+	unsubscribed: number;
+	complained: number;
+	/** Opens and clicks of messages never delivered, bucketed at their first. */
+	undeliveredEvents: number;
+	latestAt: Date | null;
+}
+
+/** Sums of the message facts of messages delivered in [start, end). */
+export async function messageTotals(
+	db: Kysely<DB>,
+	start: Date,
+	end: Date,
+	/** The request's facts, whose cache then shares the answer among the engagement metrics. */
+	shared?: GenerationSpec
+): Promise<MessageTotals> {
+	const load = async (): Promise<MessageTotals> => {
+		const sum = (column: string) => sql<string | null>`sum(${sql.ref(column)})::text`.as(column);
+		const row = await db
+			.selectFrom('rollup_message')
+			.where('bucket', '>=', start)
+			.where('bucket', '<', end)
+			.select([
+				sum('delivered'),
+				sum('raw_opened'),
+				sum('human_opened'),
+				sum('human_engaged'),
+				sum('human_clicked'),
+				sum('replied'),
+				sum('unsubscribed'),
+				sum('complained'),
+				sum('undelivered_events'),
+				(eb) => eb.fn.max('latest_at').as('latest_at')
+			])
+			.executeTakeFirst();
+		const get = (value: string | null | undefined) => Number(value ?? 0);
+		return {
+			delivered: get(row?.delivered),
+			rawOpened: get(row?.raw_opened),
+			humanOpened: get(row?.human_opened),
+			humanEngaged: get(row?.human_engaged),
+			humanClicked: get(row?.human_clicked),
+			replied: get(row?.replied),
+			unsubscribed: get(row?.unsubscribed),
+			complained: get(row?.complained),
+			undeliveredEvents: get(row?.undelivered_events),
+			latestAt: row?.latest_at ? new Date(row.latest_at) : null
+		};
+	};
+	return shared
+		? memoized(shared, `messages ${start.toISOString()} ${end.toISOString()}`, load)
+		: load();
+}
+
+/** Messages delivered in [start, end) with an attributed order, and that revenue. */
+export async function conversionTotals(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	start: Date,
+	end: Date
+): Promise<{ converted: number; netRevenue: number }> {
+	const row = await db
+		.selectFrom('rollup_conversion')
+		.where('generation', '=', g.generation)
+		.where('bucket', '>=', start)
+		.where('bucket', '<', end)
+		.select([
+			sql<string | null>`sum(converted)::text`.as('converted'),
+			sql<string | null>`sum(net_revenue)::text`.as('net_revenue')
+		])
+		.executeTakeFirst();
+	return { converted: Number(row?.converted ?? 0), netRevenue: Number(row?.net_revenue ?? 0) };
+}

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema';
 import { nextChunkSize } from '../db/chunked';
 import { getSettings } from '../settings';
 import { recomputeCustomers, type GenerationSpec } from './facts';
+import { recomputeQueuedMessages } from './messages';
 
 /**
  * Keeping the rollups current, in short transactions (STACK.md pitfall 4: on PGlite a transaction
@@ -25,7 +26,7 @@ const ROLLUP_LOCK = 4_242_001;
 
 export interface RefreshProgress {
 	/** What the step did. */
-	phase: 'fold' | 'customers' | 'build' | 'retire' | 'idle';
+	phase: 'fold' | 'messages' | 'customers' | 'build' | 'retire' | 'idle';
 	/** For a build: customers done and in all. */
 	done?: number;
 	total?: number;
@@ -42,6 +43,7 @@ export interface RefreshOptions {
 export interface RefreshReport {
 	steps: number;
 	deltas: number;
+	messages: number;
 	customers: number;
 	built: number;
 	generation: number | null;
@@ -49,12 +51,14 @@ export interface RefreshReport {
 
 interface StepSizes {
 	deltas: number;
+	messages: number;
 	customers: number;
 	build: number;
 }
 
 type StepResult =
 	| { phase: 'fold'; rows: number }
+	| { phase: 'messages'; messages: number }
 	| { phase: 'customers'; customers: number }
 	| { phase: 'build'; customers: number; done: number; total: number }
 	| { phase: 'retire'; rows: number }
@@ -71,12 +75,19 @@ export async function refreshRollups(
 ): Promise<RefreshReport> {
 	if (options.full) await startGeneration(db, { force: true });
 	else await ensureGeneration(db);
-	const sizes: StepSizes = { deltas: 2_000, customers: 200, build: 500 };
-	const report: RefreshReport = { steps: 0, deltas: 0, customers: 0, built: 0, generation: null };
+	const sizes: StepSizes = { deltas: 2_000, messages: 1_000, customers: 200, build: 500 };
+	const report: RefreshReport = {
+		steps: 0,
+		deltas: 0,
+		messages: 0,
+		customers: 0,
+		built: 0,
+		generation: null
+	};
 	for (;;) {
 		const started = performance.now();
-		// Turns alternate between the two queues, so that a steady stream of new rows never keeps
-		// the customers' facts waiting.
+		// Turns alternate between the row queues (deltas, then messages) and the customers' facts,
+		// so that a steady stream of new rows never keeps the customers' facts waiting.
 		const result = await refreshStep(db, sizes, report.steps % 2 === 1);
 		const elapsed = performance.now() - started;
 		if (result.phase === 'idle') break;
@@ -87,6 +98,13 @@ export async function refreshRollups(
 				min: 100,
 				max: 100_000
 			});
+		} else if (result.phase === 'messages') {
+			report.messages += result.messages;
+			sizes.messages = nextChunkSize(sizes.messages, elapsed, STEP_BUDGET_MS, {
+				min: 50,
+				max: 50_000
+			});
+			options.onProgress?.({ phase: 'messages' });
 		} else if (result.phase === 'customers') {
 			report.customers += result.customers;
 			sizes.customers = nextChunkSize(sizes.customers, elapsed, STEP_BUDGET_MS, {
@@ -134,6 +152,8 @@ export async function refreshStep(
 		}
 		const folded = await foldDeltas(trx, sizes.deltas);
 		if (folded > 0) return { phase: 'fold', rows: folded };
+		const messages = await recomputeQueuedMessages(trx, sizes.messages);
+		if (messages > 0) return { phase: 'messages', messages };
 		if (!factsFirst) {
 			const done = await factsWork();
 			if (done) return done;
@@ -277,7 +297,9 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
-		'rollup_first'
+		'rollup_first',
+		'rc_conversion',
+		'rollup_conversion'
 	] as const) {
 		const result = await sql`
 			delete from ${sql.table(table)}
@@ -394,7 +416,8 @@ export async function rollupStatus(db: Kysely<DB>): Promise<RollupStatus> {
 	const live = generations.find((g) => g.status === 'live');
 	const building = generations.find((g) => g.status === 'building');
 	const pending = await sql<{ pending: boolean }>`
-		select exists (select 1 from rollup_delta) or exists (select 1 from rollup_dirty) as pending
+		select exists (select 1 from rollup_delta) or exists (select 1 from rollup_dirty)
+			or exists (select 1 from rollup_message_dirty) as pending
 	`.execute(db);
 	return {
 		live: live ? specOf(live) : null,
