@@ -615,6 +615,9 @@ async function expectAllMatch(
 				`${id} ${at(p)}`
 			).toEqual({ n: e.delivered ? numerator : 0, d: e.delivered, dq: e.undeliveredEvents });
 		}
+		expect((await metric('conflicting-contacts', p)).value, `conflicts ${at(p)}`).toBe(
+			e.conflicting
+		);
 		const perThousand = await metric('revenue-per-1000-delivered', p);
 		expect(perThousand.numerator ?? 0, `attributed revenue ${at(p)}`).toBeCloseTo(
 			e.delivered ? e.revenue : 0,
@@ -706,6 +709,11 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 			to: Date.parse('2024-12-31T00:00:00Z')
 		});
 		const more = await addRandomCustomers(db, random, 10);
+		// cases resolved late: the messages delivered after the resolution no longer conflict
+		await sql`
+			update service_case set resolved_at = opened_at + interval '1 day'
+			where resolved_at is null and case_id % 2 = 0
+		`.execute(db);
 		await expect(
 			db.selectFrom('rollup_dirty').select('customer_id').execute()
 		).resolves.not.toHaveLength(0);
@@ -725,6 +733,11 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 			.execute();
 		await db
 			.updateTable('interaction_event')
+			.set({ customer_id: into })
+			.where('customer_id', '=', from)
+			.execute();
+		await db
+			.updateTable('service_case')
 			.set({ customer_id: into })
 			.where('customer_id', '=', from)
 			.execute();

@@ -65,6 +65,7 @@ describe('GET /api/v1/metrics', () => {
 			'conversion-rate',
 			'revenue-per-1000-delivered',
 			'nps',
+			'conflicting-contacts',
 			'purchases-today',
 			'net-revenue-today',
 			'new-customers-today',

@@ -107,7 +107,9 @@ describe('the executive board in a browser', () => {
 		// The repeat tile ends at the latest fully matured cohort, up to four months back.
 		for (let i = 0; i < 16; i++) {
 			const ids =
-				i < 12 ? ['active-customers', 'nps', 'repeat-purchase-rate'] : ['repeat-purchase-rate'];
+				i < 12
+					? ['active-customers', 'nps', 'repeat-purchase-rate', 'human-engagement-rate']
+					: ['repeat-purchase-rate'];
 			for (const id of ids) {
 				await cxMetric(id, i === 0 ? null : monthRange(year, month));
 			}
@@ -145,7 +147,8 @@ describe('the executive board in a browser', () => {
 			await signIn(page);
 			for (const [label, id, unit] of [
 				['Active customers', 'active-customers', 'count'],
-				['NPS', 'nps', 'index']
+				['NPS', 'nps', 'index'],
+				['Human engagement rate', 'human-engagement-rate', 'ratio']
 			] as const) {
 				const rows = await tileTable(page, label);
 				expect(rows).toHaveLength(12);
@@ -269,6 +272,25 @@ describe('the executive board in a browser', () => {
 			expect(await active.getByText(/ vs /).innerText()).toContain(
 				`${deltaText.replace(/\d+/, (d) => Number(d).toLocaleString('en-US'))} vs`
 			);
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('opens the definitions, with the tables of machine opens and clicks', async () => {
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.context.newPage();
+			await signIn(page, 'viewer@example.com');
+			await page.getByRole('link', { name: 'Definitions' }).click();
+			await page.getByRole('heading', { name: 'Metric definitions' }).waitFor();
+			const engagement = page.locator('#human-engagement-rate');
+			expect(await engagement.innerText()).toContain('opened, clicked or replied to');
+			const opens = page.getByRole('table', { name: 'Agents whose opens are machine opens' });
+			expect(await opens.getByRole('row').filter({ hasText: 'GoogleImageProxy' }).count()).toBe(1);
+			const clicks = page.getByRole('table', { name: /Agents whose clicks are machine clicks/ });
+			expect(await clicks.getByRole('row').filter({ hasText: 'Mimecast' }).count()).toBe(1);
+			await page.screenshot({ path: path.join(SCREENSHOTS, 'definitions.png'), fullPage: true });
 		} finally {
 			await browser.close();
 		}

@@ -55,19 +55,38 @@ export async function addRandomMessages(
 ): Promise<void> {
 	const events: Insertable<DB['interaction_event']>[] = [];
 	const orders: Insertable<DB['customer_order']>[] = [];
+	const cases: Insertable<DB['service_case']>[] = [];
 	for (const id of ids) {
 		const messages = Math.floor(random() * 4);
 		for (let m = 0; m < messages; m++) {
 			const ref = `msg-${++refNumber}`;
 			const channel = random() < 0.1 ? 'sms' : 'email';
 			const delivered = instant();
+			const purpose = random() < 0.6 ? 'marketing' : random() < 0.5 ? 'service' : null;
 			const base = {
 				customer_id: id,
 				origin_customer_id: id,
 				source: 'prop',
 				channel,
-				message_ref: ref
+				message_ref: ref,
+				message_purpose: purpose
 			};
+			// now and then a service case around the delivery: open before it, resolved after it, at
+			// its very instant, or never
+			if (random() < 0.3) {
+				const opened = new Date(delivered.getTime() - (random() < 0.2 ? 0 : random() * 5 * DAY));
+				const r = random();
+				const resolved =
+					r < 0.25 ? null : r < 0.4 ? delivered : new Date(opened.getTime() + random() * 10 * DAY);
+				cases.push({
+					customer_id: id,
+					origin_customer_id: id,
+					source: 'prop',
+					case_ref: `mc-${++refNumber}`,
+					opened_at: opened,
+					resolved_at: resolved
+				});
+			}
 			if (random() < 0.85) {
 				events.push({
 					...base,
@@ -136,6 +155,7 @@ export async function addRandomMessages(
 			.execute();
 	}
 	if (orders.length) await db.insertInto('customer_order').values(orders).execute();
+	if (cases.length) await db.insertInto('service_case').values(cases).execute();
 }
 
 interface RawEvent {
@@ -144,6 +164,7 @@ interface RawEvent {
 	channel: string;
 	type: string;
 	message_ref: string | null;
+	message_purpose: string | null;
 	at: number;
 	machine_open: boolean | null;
 	machine_click: boolean | null;
@@ -172,6 +193,7 @@ interface Message {
 	undeliveredEvents: number;
 	converted: boolean;
 	revenue: number;
+	conflicting: boolean;
 }
 
 export interface EngagementCounts {
@@ -186,6 +208,7 @@ export interface EngagementCounts {
 	undeliveredEvents: number;
 	converted: number;
 	revenue: number;
+	conflicting: number;
 }
 
 function matches(
@@ -214,6 +237,7 @@ export class EngagementReference {
 				'channel',
 				'type',
 				'message_ref',
+				'message_purpose',
 				'occurred_at',
 				'machine_open',
 				'machine_click',
@@ -232,6 +256,10 @@ export class EngagementReference {
 				'ordered_at'
 			])
 			.execute();
+		const cases = await db
+			.selectFrom('service_case')
+			.select(['customer_id', 'opened_at', 'resolved_at'])
+			.execute();
 		return new EngagementReference(
 			events.map((e) => ({
 				...e,
@@ -247,11 +275,20 @@ export class EngagementReference {
 				amount: Number(o.reporting_amount),
 				refers_to: o.refers_to,
 				at: new Date(o.ordered_at).getTime()
+			})),
+			cases.map((c) => ({
+				customer_id: Number(c.customer_id),
+				opened: new Date(c.opened_at).getTime(),
+				resolved: c.resolved_at === null ? null : new Date(c.resolved_at).getTime()
 			}))
 		);
 	}
 
-	private constructor(events: RawEvent[], orders: RawOrder[]) {
+	private constructor(
+		events: RawEvent[],
+		orders: RawOrder[],
+		cases: { customer_id: number; opened: number; resolved: number | null }[]
+	) {
 		const messageTypes = [
 			'delivered',
 			'opened',
@@ -302,6 +339,14 @@ export class EngagementReference {
 					!(e.at <= d + 2 * SECOND && (lastClick === null || lastClick <= e.at))
 			);
 			const has = (type: string) => list.some((e) => inWindow(e) && e.type === type);
+			const customerId = list[0]!.customer_id;
+			const marketing = list.some(
+				(e) => e.type === 'delivered' && e.message_purpose === 'marketing'
+			);
+			const caseOpen = cases.some(
+				(c) =>
+					c.customer_id === customerId && c.opened <= d && (c.resolved === null || c.resolved > d)
+			);
 			const message: Message = {
 				...EMPTY,
 				bucket: Math.floor(d / BUCKET) * BUCKET,
@@ -311,7 +356,8 @@ export class EngagementReference {
 				humanClick: humanClicks.length > 0,
 				replied: has('replied'),
 				unsubscribed: has('unsubscribed'),
-				complained: has('complained')
+				complained: has('complained'),
+				conflicting: marketing && caseOpen
 			};
 			this.messages.push(message);
 			const customer = list[0]!.customer_id;
@@ -356,7 +402,8 @@ export class EngagementReference {
 			complained: 0,
 			undeliveredEvents: 0,
 			converted: 0,
-			revenue: 0
+			revenue: 0,
+			conflicting: 0
 		};
 		for (const m of this.messages) {
 			if (m.bucket < start.getTime() || m.bucket >= end.getTime()) continue;
@@ -371,6 +418,7 @@ export class EngagementReference {
 			if (m.unsubscribed) total.unsubscribed++;
 			if (m.complained) total.complained++;
 			if (m.converted) total.converted++;
+			if (m.conflicting) total.conflicting++;
 			total.revenue += m.revenue;
 		}
 		return total;
@@ -388,5 +436,6 @@ const EMPTY: Message = {
 	complained: false,
 	undeliveredEvents: 0,
 	converted: false,
-	revenue: 0
+	revenue: 0,
+	conflicting: false
 };

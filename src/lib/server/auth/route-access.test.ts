@@ -48,6 +48,7 @@ const EXPECTED: Record<string, Access> = {
 	'/api/v1/metrics': everyone,
 	'/api/v1/metrics/[id]': everyone,
 	'/logout': everyone,
+	'/metrics': everyone,
 	'/login': 'public',
 	'/healthz': 'public'
 };

@@ -19,7 +19,8 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/admin/users': 'users:manage',
 	'/api/v1/metrics': 'board:view',
 	'/api/v1/metrics/[id]': 'board:view',
-	'/logout': 'account:manage-own'
+	'/logout': 'account:manage-own',
+	'/metrics': 'board:view'
 };
 
 /** Routes a user who must change a generated password may still use. */

@@ -41,7 +41,8 @@ describe('the executive board', () => {
 			'repeat-purchase-rate',
 			'churn-rate',
 			'nps',
-			'human-engagement-rate'
+			'human-engagement-rate',
+			'conflicting-contacts'
 		]);
 		expect(board.problem).toBeNull();
 	});

@@ -32,7 +32,8 @@ export const BOARD_METRICS = [
 	'repeat-purchase-rate',
 	'churn-rate',
 	'nps',
-	'human-engagement-rate'
+	'human-engagement-rate',
+	'conflicting-contacts'
 ] as const;
 
 const SPARKLINE_PERIODS = 12;

@@ -386,6 +386,7 @@ export interface RcMessageTable {
 	complained: boolean;
 	undelivered_events: number;
 	latest_at: Instant;
+	conflicting: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface RollupMessageTable {
@@ -400,6 +401,7 @@ export interface RollupMessageTable {
 	complained: number;
 	undelivered_events: number;
 	latest_at: Instant | null;
+	conflicting: ColumnType<number, number | undefined, number>;
 }
 
 export interface RollupMessageDirtyTable {

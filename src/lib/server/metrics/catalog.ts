@@ -3,6 +3,7 @@ import { averageOrderValue } from './average-order-value';
 import type { MetricEntry, TableMetricEntry } from './catalog-entry';
 import { churnRate } from './churn-rate';
 import { cohortRetention } from './cohort-retention';
+import { conflictingContacts } from './conflicting-contacts';
 import {
 	casesOpenedToday,
 	messagesDeliveredToday,
@@ -25,6 +26,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	purchaseFrequency,
 	...ENGAGEMENT_METRICS,
 	nps,
+	conflictingContacts,
 	purchasesToday,
 	netRevenueToday,
 	newCustomersToday,

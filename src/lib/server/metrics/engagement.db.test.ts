@@ -38,6 +38,7 @@ describe('engagement metrics', () => {
 	const march = (id: string, now = new Date('2026-05-01T12:00:00Z')) =>
 		evaluateMetric(database.db, { id, from: '2026-03-01', to: '2026-03-31', now });
 	let customerA = 0;
+	let customerB = 0;
 
 	beforeAll(async () => {
 		database = await openTestDatabase();
@@ -103,7 +104,7 @@ describe('engagement metrics', () => {
 			refersTo: 'A-1'
 		});
 
-		const b = await addCustomer(db);
+		const b = (customerB = await addCustomer(db));
 		await addEvent(db, b, at('2026-03-12', '10:00:00'), 'delivered', m('b1'));
 		await addEvent(db, b, at('2026-03-12', '15:00:00'), 'opened', {
 			...m('b1'),
@@ -192,5 +193,37 @@ describe('engagement metrics', () => {
 		expect(report.messages).toBe(1);
 		expect(await march('human-open-rate')).toMatchObject({ numerator: 5, denominator: 8 });
 		expect(await march('raw-open-rate')).toMatchObject({ numerator: 6, denominator: 8 });
+	});
+
+	it('counts marketing messages delivered while the customer had a case open', async () => {
+		const db = database.db;
+		const addCase = (customer: number, opened: string, resolved: string | null) =>
+			db
+				.insertInto('service_case')
+				.values({
+					customer_id: customer,
+					origin_customer_id: customer,
+					source: 'fixture',
+					case_ref: `case-${customer}-${opened}`,
+					opened_at: opened,
+					resolved_at: resolved
+				})
+				.execute();
+		// A: open 4 Mar 09:00 – 8 Mar 12:00, over m2 (5 Mar) and m3 (7 Mar); m4 (9 Mar) is after it.
+		// B: opened at b1's very delivery, still open. C's messages are not marketing.
+		await addCase(customerA, at('2026-03-04', '09:00:00'), at('2026-03-08', '12:00:00'));
+		await addCase(customerB, at('2026-03-12', '10:00:00'), null);
+		await refreshRollups(db);
+		const conflicts = await march('conflicting-contacts');
+		expect(conflicts).toMatchObject({ value: 3, numerator: 3, denominator: null });
+
+		// B's case turns out resolved at that same instant: b1 no longer conflicts
+		await db
+			.updateTable('service_case')
+			.set({ resolved_at: at('2026-03-12', '10:00:00') })
+			.where('customer_id', '=', customerB)
+			.execute();
+		await refreshRollups(db);
+		expect(await march('conflicting-contacts')).toMatchObject({ value: 2 });
 	});
 });

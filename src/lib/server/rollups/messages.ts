@@ -35,7 +35,7 @@ function classifiedEvents(scope: RawBuilder<unknown>): RawBuilder<unknown> {
 	return sql`
 		with ev as (
 			select e.customer_id, e.channel, e.message_ref, e.event_id, e.type, e.occurred_at,
-				e.machine_open, e.machine_click, e.user_agent,
+				e.machine_open, e.machine_click, e.user_agent, e.message_purpose,
 				min(e.occurred_at) filter (where e.type = 'delivered')
 					over (partition by e.customer_id, e.channel, e.message_ref) as delivered_at
 			from interaction_event e
@@ -123,7 +123,8 @@ export async function recomputeMessages(trx: Db, keys: readonly MessageKey[]): P
 		select * from unnest(${customers}, ${channels}, ${refs}))`;
 	await sql`
 		insert into rc_message (customer_id, channel, message_ref, bucket, delivered, raw_open,
-			human_open, human_click, replied, unsubscribed, complained, undelivered_events, latest_at)
+			human_open, human_click, replied, unsubscribed, complained, undelivered_events, latest_at,
+			conflicting)
 		select customer_id, channel, message_ref,
 			rollup_bucket(coalesce(min(delivered_at),
 				min(occurred_at) filter (where type in ('opened', 'clicked')))),
@@ -136,7 +137,14 @@ export async function recomputeMessages(trx: Db, keys: readonly MessageKey[]): P
 			coalesce(bool_or(in_window and type = 'complained'), false),
 			case when min(delivered_at) is null
 				then count(*) filter (where type in ('opened', 'clicked')) else 0 end,
-			coalesce(max(occurred_at) filter (where in_window), max(occurred_at))
+			coalesce(max(occurred_at) filter (where in_window), max(occurred_at)),
+			-- a marketing message delivered while the customer had a case open
+			coalesce(bool_or(type = 'delivered' and message_purpose = 'marketing'), false)
+				and exists (
+					select 1 from service_case sc
+					where sc.customer_id = c.customer_id and sc.opened_at <= min(c.delivered_at)
+						and (sc.resolved_at is null or sc.resolved_at > min(c.delivered_at))
+				)
 		from (${classifiedEvents(scope)}) c
 		group by customer_id, channel, message_ref
 		having min(delivered_at) is not null or count(*) filter (where type in ('opened', 'clicked')) > 0
@@ -153,11 +161,11 @@ async function moveMessageAggregates(
 		sql`${sign}::int * count(*) filter (where delivered and ${sql.raw(condition)})`;
 	await sql`
 		insert into rollup_message as r (bucket, delivered, raw_opened, human_opened, human_engaged,
-			human_clicked, replied, unsubscribed, complained, undelivered_events, latest_at)
+			human_clicked, replied, unsubscribed, complained, undelivered_events, latest_at, conflicting)
 		select bucket, ${n('true')}, ${n('raw_open')}, ${n('human_open')},
 			${n('(human_open or human_click or replied)')}, ${n('human_click')}, ${n('replied')},
 			${n('unsubscribed')}, ${n('complained')}, ${sign}::int * sum(undelivered_events),
-			max(latest_at)
+			max(latest_at), ${n('conflicting')}
 		from rc_message
 		where ${picked}
 		group by bucket
@@ -171,6 +179,7 @@ async function moveMessageAggregates(
 			unsubscribed = r.unsubscribed + excluded.unsubscribed,
 			complained = r.complained + excluded.complained,
 			undelivered_events = r.undelivered_events + excluded.undelivered_events,
+			conflicting = r.conflicting + excluded.conflicting,
 			latest_at = greatest(r.latest_at, excluded.latest_at)
 	`.execute(trx);
 }

@@ -277,6 +277,8 @@ export interface MessageTotals {
 	complained: number;
 	/** Opens and clicks of messages never delivered, bucketed at their first. */
 	undeliveredEvents: number;
+	/** Marketing messages delivered while their customer had a service case open. */
+	conflicting: number;
 	latestAt: Date | null;
 }
 
@@ -304,6 +306,7 @@ export async function messageTotals(
 				sum('unsubscribed'),
 				sum('complained'),
 				sum('undelivered_events'),
+				sum('conflicting'),
 				(eb) => eb.fn.max('latest_at').as('latest_at')
 			])
 			.executeTakeFirst();
@@ -318,6 +321,7 @@ export async function messageTotals(
 			unsubscribed: get(row?.unsubscribed),
 			complained: get(row?.complained),
 			undeliveredEvents: get(row?.undelivered_events),
+			conflicting: get(row?.conflicting),
 			latestAt: row?.latest_at ? new Date(row.latest_at) : null
 		};
 	};
