@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { DB, EventType } from '$lib/server/db/schema';
+import type { DB, EventType, MessagePurpose } from '$lib/server/db/schema';
 import { LINK_SCANNER_AGENTS, MACHINE_OPEN_AGENTS } from '$lib/server/metrics/engagement-rules';
 
 /**
@@ -62,7 +62,8 @@ export async function addRandomMessages(
 			const ref = `msg-${++refNumber}`;
 			const channel = random() < 0.1 ? 'sms' : 'email';
 			const delivered = instant();
-			const purpose = random() < 0.6 ? 'marketing' : random() < 0.5 ? 'service' : null;
+			const purpose: MessagePurpose | null =
+				random() < 0.6 ? 'marketing' : random() < 0.5 ? 'service' : null;
 			const base = {
 				customer_id: id,
 				origin_customer_id: id,
