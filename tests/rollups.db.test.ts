@@ -6,7 +6,11 @@ import { comparePeriod, resolvePeriod } from '$lib/server/metrics/period';
 import { refreshRollups } from '$lib/server/rollups/refresh';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
-import { addRandomMessages, EngagementReference } from './helpers/engagement-reference';
+import {
+	addRandomMessages,
+	EngagementReference,
+	serviceReference
+} from './helpers/engagement-reference';
 
 /**
  * The property test of the rollups (issue 5): on random data — always with orders at local
@@ -539,6 +543,7 @@ async function expectAllMatch(
 ) {
 	const ref = new Reference(await readRaw(db), tz, w, NOW);
 	const engagement = await EngagementReference.read(db);
+	const service = await serviceReference(db);
 	const ctx = { timeZone: tz, fiscalYearStartMonth, now: NOW };
 	const windows: Window[] = [];
 	for (const [from, to] of RANGES) {
@@ -623,6 +628,33 @@ async function expectAllMatch(
 			e.delivered ? e.revenue : 0,
 			6
 		);
+
+		const sv = service(p.start!, p.end);
+		expect((await metric('open-cases', p)).value, `open cases ${at(p)}`).toBe(sv.open);
+		const aged = await metric('cases-unresolved-7d', p);
+		expect([aged.numerator ?? 0, aged.denominator ?? 0], `aged ${at(p)}`).toEqual(
+			sv.open > 0 ? [sv.aged, sv.open] : [0, 0]
+		);
+		for (const [id, numerator, denominator] of [
+			['first-contact-resolution-rate', sv.firstContact, sv.resolved],
+			['reopened-rate', sv.reopened, sv.resolved],
+			['case-csat', sv.satisfied, sv.csatAnswers]
+		] as const) {
+			const rate = await metric(id, p);
+			expect([rate.numerator ?? 0, rate.denominator ?? 0], `${id} ${at(p)}`).toEqual(
+				denominator > 0 ? [numerator, denominator] : [0, 0]
+			);
+		}
+		// the binned median falls in the exact median's bin
+		const ttr = await metric('time-to-resolution', p);
+		if (sv.medianHours === null) expect(ttr.value, `ttr ${at(p)}`).toBeNull();
+		else {
+			const from = ttr.extra.binFromHours as number;
+			const to = ttr.extra.binToHours as number | null;
+			expect(sv.medianHours, `ttr ${at(p)}`).toBeGreaterThanOrEqual(from);
+			if (to !== null) expect(sv.medianHours, `ttr ${at(p)}`).toBeLessThan(to);
+			expect(ttr.n, `ttr n ${at(p)}`).toBe(sv.resolved);
+		}
 
 		const lastDay = { from: p.to, to: p.to, end: p.end };
 		expect((await metric('purchases-today', p)).value, `orders ${at(p)}`).toBe(

@@ -11,7 +11,8 @@ import { sql, type Kysely } from 'kysely';
  * - `rollup_message`: their sums per 15-minute bucket of delivery.
  * - `rc_conversion` / `rollup_conversion`: the orders attributed to a message (the customer's latest
  *   human click in the 168 h before the order), per generation like the other customer facts:
- *   orders and clicks queue their customers. The generations are rebuilt at the next refresh.
+ *   orders, clicks and the deliveries of clicked messages queue their customers. The generations
+ *   are rebuilt at the next refresh.
  *
  * Frozen: later changes come as new migrations.
  */
@@ -30,7 +31,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 		where message_ref is not null
 			and type in ('delivered', 'opened', 'clicked', 'replied', 'unsubscribed', 'complained');
 		insert into rollup_dirty (customer_id)
-		select distinct customer_id from ${rows} where type = 'clicked' and message_ref is not null;`;
+		select distinct r.customer_id from ${rows} r
+		where r.message_ref is not null and (r.type = 'clicked'
+			-- a delivery that comes, goes or moves decides whether the message's clicks count
+			or (r.type = 'delivered' and exists (
+				select 1 from interaction_event c
+				where c.customer_id = r.customer_id and c.channel = r.channel
+					and c.message_ref = r.message_ref and c.type = 'clicked')));`;
 	await run([
 		`delete from rc_purchase_day`,
 		`delete from rc_spell`,

@@ -49,12 +49,22 @@ describe('formatValue', () => {
 		expect(formatValue('days', 12.5)).toBe('12.5 days');
 		expect(formatValue('days', 12)).toBe('12 days');
 		expect(formatValue('days', 1)).toBe('1 day');
+		expect(formatValue('hours', 1)).toBe('1 hour');
+		expect(formatValue('hours', 36.5)).toBe('36.5 hours');
 		expect(formatValue('months', 30.04)).toBe('30 months');
 		expect(formatValue('months', 1)).toBe('1 month');
 	});
 
 	it('shows a dash for missing figures, never NaN or null', () => {
-		for (const unit of ['ratio', 'count', 'index', 'currency', 'days', 'months'] as const) {
+		for (const unit of [
+			'ratio',
+			'count',
+			'index',
+			'currency',
+			'hours',
+			'days',
+			'months'
+		] as const) {
 			expect(formatValue(unit, null)).toBe('—');
 			expect(formatValue(unit, undefined)).toBe('—');
 			expect(formatValue(unit, Number.NaN)).toBe('—');

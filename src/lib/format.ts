@@ -52,10 +52,16 @@ function money(value: number, currency: string): string {
 	}).format(Math.abs(value));
 }
 
-function duration(value: number, unit: 'days' | 'months'): string {
+const DURATION_WORDS = {
+	hours: ['hour', 'hours'],
+	days: ['day', 'days'],
+	months: ['month', 'months']
+} as const;
+
+function duration(value: number, unit: 'hours' | 'days' | 'months'): string {
 	const text = plain(value, 1);
-	const singular = text === '1';
-	return `${text} ${unit === 'days' ? (singular ? 'day' : 'days') : singular ? 'month' : 'months'}`;
+	const [one, many] = DURATION_WORDS[unit];
+	return `${text} ${text === '1' ? one : many}`;
 }
 
 /** The magnitude of a value or change in the unit's display form, without any sign. */
@@ -69,6 +75,7 @@ function magnitude(unit: MetricUnit, value: number, currency: string, isDelta: b
 			return plain(value, countDigits(value));
 		case 'currency':
 			return money(value, currency);
+		case 'hours':
 		case 'days':
 		case 'months':
 			return duration(value, unit);

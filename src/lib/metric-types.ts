@@ -1,9 +1,9 @@
 /**
  * Types shared by the server and the pages. `ratio`: a share between 0 and 1 (shown as a
  * percentage); `count`: a number of customers or things; `index`: points on a fixed scale such as
- * NPS; `currency`: the reporting currency; `days`, `months`: durations.
+ * NPS; `currency`: the reporting currency; `hours`, `days`, `months`: durations.
  */
-export type MetricUnit = 'count' | 'ratio' | 'index' | 'currency' | 'days' | 'months';
+export type MetricUnit = 'count' | 'ratio' | 'index' | 'currency' | 'hours' | 'days' | 'months';
 export type BetterDirection = 'higher' | 'lower';
 export type MetricStatus = 'on-target' | 'near' | 'off-target' | 'not-enough-data' | 'no-target';
 export type CompareBasis = 'previous' | 'year';

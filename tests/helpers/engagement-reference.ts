@@ -77,15 +77,26 @@ export async function addRandomMessages(
 			if (random() < 0.3) {
 				const opened = new Date(delivered.getTime() - (random() < 0.2 ? 0 : random() * 5 * DAY));
 				const r = random();
+				// resolution times on the histogram's edges too: 48 h, exactly 7 days
+				const edge = [48 * HOUR, 7 * DAY, HOUR, 0][Math.floor(random() * 4)]!;
 				const resolved =
-					r < 0.25 ? null : r < 0.4 ? delivered : new Date(opened.getTime() + random() * 10 * DAY);
+					r < 0.25
+						? null
+						: r < 0.4
+							? delivered
+							: r < 0.55
+								? new Date(opened.getTime() + edge)
+								: new Date(opened.getTime() + random() * 10 * DAY);
 				cases.push({
 					customer_id: id,
 					origin_customer_id: id,
 					source: 'prop',
 					case_ref: `mc-${++refNumber}`,
 					opened_at: opened,
-					resolved_at: resolved
+					resolved_at: resolved,
+					contacts: 1 + Math.floor(random() * 3),
+					reopened: random() < 0.2,
+					csat: random() < 0.5 ? null : 1 + Math.floor(random() * 5)
 				});
 			}
 			if (random() < 0.85) {
@@ -440,3 +451,56 @@ const EMPTY: Message = {
 	revenue: 0,
 	conflicting: false
 };
+
+export interface ServiceCounts {
+	open: number;
+	aged: number;
+	resolved: number;
+	firstContact: number;
+	reopened: number;
+	csatAnswers: number;
+	satisfied: number;
+	/** The ⌈n/2⌉-th smallest time to resolution, in hours, of the cases resolved in the range. */
+	medianHours: number | null;
+}
+
+/** The service figures worked out from the raw cases. */
+export async function serviceReference(
+	db: Kysely<DB>
+): Promise<(start: Date, end: Date) => ServiceCounts> {
+	const cases = (
+		await db
+			.selectFrom('service_case')
+			.select(['opened_at', 'resolved_at', 'contacts', 'reopened', 'csat'])
+			.execute()
+	).map((c) => ({
+		opened: new Date(c.opened_at).getTime(),
+		resolved: c.resolved_at === null ? null : new Date(c.resolved_at).getTime(),
+		contacts: Number(c.contacts),
+		reopened: c.reopened,
+		csat: c.csat === null ? null : Number(c.csat)
+	}));
+	return (start, end) => {
+		const e = end.getTime();
+		const openAtEnd = cases.filter((c) => c.opened < e && !(c.resolved !== null && c.resolved < e));
+		const inRange = cases.filter(
+			(c) =>
+				c.resolved !== null &&
+				Math.floor(c.resolved / BUCKET) * BUCKET >= start.getTime() &&
+				Math.floor(c.resolved / BUCKET) * BUCKET < e
+		);
+		const hours = inRange
+			.map((c) => Math.max(0, (c.resolved as number) - c.opened) / HOUR)
+			.sort((a, b) => a - b);
+		return {
+			open: openAtEnd.length,
+			aged: openAtEnd.filter((c) => c.opened + 7 * DAY <= e).length,
+			resolved: inRange.length,
+			firstContact: inRange.filter((c) => c.contacts === 1 && !c.reopened).length,
+			reopened: inRange.filter((c) => c.reopened).length,
+			csatAnswers: inRange.filter((c) => c.csat !== null).length,
+			satisfied: inRange.filter((c) => c.csat !== null && c.csat >= 4).length,
+			medianHours: hours.length ? hours[Math.ceil(hours.length / 2) - 1]! : null
+		};
+	};
+}

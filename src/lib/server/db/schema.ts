@@ -261,7 +261,21 @@ export interface RollupAdditiveTable {
 }
 
 export type RollupMeasure =
-	'order_rows' | 'orders' | 'net_revenue' | 'delivered' | 'cases_opened' | 'survey_answers';
+	| 'order_rows'
+	| 'orders'
+	| 'net_revenue'
+	| 'delivered'
+	| 'cases_opened'
+	| 'survey_answers'
+	| 'cases_resolved'
+	| 'cases_first_contact'
+	| 'cases_reopened'
+	| 'case_csat_answers'
+	| 'case_csat_satisfied'
+	| 'cases_aged'
+	| 'cases_aged_resolved'
+	/** Cases resolved, by time to resolution: the bin's lower edge in hours. */
+	| `ttr_bin_${number}`;
 
 export interface RollupDeltaTable {
 	seq: Generated<number>;

@@ -16,6 +16,7 @@ import { ENGAGEMENT_METRICS } from './engagement';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
+import { SERVICE_METRICS } from './service';
 
 /** Every KPI, defined once. Boards, walls, the CLI and the API only reference these ids. */
 export const metricCatalog: readonly MetricEntry[] = [
@@ -26,6 +27,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	purchaseFrequency,
 	...ENGAGEMENT_METRICS,
 	nps,
+	...SERVICE_METRICS,
 	conflictingContacts,
 	purchasesToday,
 	netRevenueToday,
