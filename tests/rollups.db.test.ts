@@ -62,6 +62,14 @@ interface Raw {
 	cases: Date[];
 	answers: Date[];
 	npsAnswers: { customer_id: number; response_id: number; at: Date; nps: number }[];
+	/** Every answer with its CSAT and effort (either may be missing). */
+	scaleAnswers: {
+		customer_id: number;
+		response_id: number;
+		at: Date;
+		csat: number | null;
+		effort: number | null;
+	}[];
 }
 
 async function readRaw(db: Kysely<DB>): Promise<Raw> {
@@ -81,7 +89,7 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 	const cases = await db.selectFrom('service_case').select('opened_at').execute();
 	const answers = await db
 		.selectFrom('survey_response')
-		.select(['customer_id', 'response_id', 'responded_at', 'nps'])
+		.select(['customer_id', 'response_id', 'responded_at', 'nps', 'csat', 'effort'])
 		.execute();
 	return {
 		orders: orders.map((o) => ({ ...o, ordered_at: new Date(o.ordered_at) })),
@@ -92,6 +100,13 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 		delivered: delivered.map((r) => new Date(r.occurred_at)),
 		cases: cases.map((r) => new Date(r.opened_at)),
 		answers: answers.map((r) => new Date(r.responded_at)),
+		scaleAnswers: answers.map((r) => ({
+			customer_id: r.customer_id,
+			response_id: Number(r.response_id),
+			at: new Date(r.responded_at),
+			csat: r.csat === null ? null : Number(r.csat),
+			effort: r.effort === null ? null : Number(r.effort)
+		})),
 		npsAnswers: answers
 			.filter((r) => r.nps !== null)
 			.map((r) => ({
@@ -332,6 +347,31 @@ class Reference {
 		];
 	}
 
+	/** Each customer's latest answer to the question in the window: [satisfied or score sum, n]. */
+	scale(p: Window, question: 'csat' | 'effort'): [number, number] {
+		const latest = new Map<number, { at: Date; id: number; score: number }>();
+		for (const a of this.raw.scaleAnswers) {
+			const score = a[question];
+			if (score === null) continue;
+			const day = localDate(a.at, this.tz);
+			if (day < p.from || day > p.to || a.at >= p.end) continue;
+			const seen = latest.get(a.customer_id);
+			if (
+				!seen ||
+				a.at > seen.at ||
+				(a.at.getTime() === seen.at.getTime() && a.response_id > seen.id)
+			) {
+				latest.set(a.customer_id, { at: a.at, id: a.response_id, score });
+			}
+		}
+		const scores = [...latest.values()].map((v) => v.score);
+		const top =
+			question === 'csat'
+				? scores.filter((s) => s >= 4).length
+				: scores.reduce((sum, s) => sum + s, 0);
+		return [top, scores.length];
+	}
+
 	newCustomersOn(day: string): number {
 		let n = 0;
 		for (const c of this.raw.customers) {
@@ -509,7 +549,9 @@ async function addRandomOrders(
 					source: 'prop',
 					response_ref: `r-${++refNumber}`,
 					responded_at: at,
-					nps: random() < 0.15 ? null : Math.floor(random() * 11)
+					nps: random() < 0.15 ? null : Math.floor(random() * 11),
+					csat: random() < 0.5 ? null : 1 + Math.floor(random() * 5),
+					effort: random() < 0.5 ? null : 1 + Math.floor(random() * 7)
 				})
 				.execute();
 		}
@@ -601,6 +643,15 @@ async function expectAllMatch(
 				: [nps.extra.promoters, nps.extra.passives, nps.extra.detractors],
 			`nps ${at(p)}`
 		).toEqual([promoters, passives, detractors]);
+
+		for (const question of ['csat', 'effort'] as const) {
+			const figure = await metric(question === 'csat' ? 'csat' : 'effort-score', p);
+			const [top, n] = ref.scale(p, question);
+			expect([figure.numerator ?? 0, figure.denominator ?? 0], `${question} ${at(p)}`).toEqual([
+				top,
+				n
+			]);
+		}
 
 		const e = engagement.counts(p.start!, p.end);
 		const rates: [string, number][] = [

@@ -50,6 +50,9 @@ describe('formatValue', () => {
 		expect(formatValue('days', 12)).toBe('12 days');
 		expect(formatValue('days', 1)).toBe('1 day');
 		expect(formatValue('hours', 1)).toBe('1 hour');
+		expect(formatValue('score', 5.26)).toBe('5.3');
+		expect(formatValue('score', 5)).toBe('5.0');
+		expect(formatDelta('score', 0.25)).toBe('+0.3');
 		expect(formatValue('hours', 36.5)).toBe('36.5 hours');
 		expect(formatValue('months', 30.04)).toBe('30 months');
 		expect(formatValue('months', 1)).toBe('1 month');

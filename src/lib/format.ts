@@ -73,6 +73,8 @@ function magnitude(unit: MetricUnit, value: number, currency: string, isDelta: b
 			return isDelta ? `${plain(value, 0)} pts` : plain(value, 0);
 		case 'count':
 			return plain(value, countDigits(value));
+		case 'score':
+			return plain(value, 1, 1);
 		case 'currency':
 			return money(value, currency);
 		case 'hours':

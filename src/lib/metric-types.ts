@@ -1,9 +1,11 @@
 /**
  * Types shared by the server and the pages. `ratio`: a share between 0 and 1 (shown as a
  * percentage); `count`: a number of customers or things; `index`: points on a fixed scale such as
- * NPS; `currency`: the reporting currency; `hours`, `days`, `months`: durations.
+ * NPS; `score`: a mean on an answer scale such as effort 1–7; `currency`: the reporting currency;
+ * `hours`, `days`, `months`: durations.
  */
-export type MetricUnit = 'count' | 'ratio' | 'index' | 'currency' | 'hours' | 'days' | 'months';
+export type MetricUnit =
+	'count' | 'ratio' | 'index' | 'score' | 'currency' | 'hours' | 'days' | 'months';
 export type BetterDirection = 'higher' | 'lower';
 export type MetricStatus = 'on-target' | 'near' | 'off-target' | 'not-enough-data' | 'no-target';
 export type CompareBasis = 'previous' | 'year';

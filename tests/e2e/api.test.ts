@@ -65,6 +65,8 @@ describe('GET /api/v1/metrics', () => {
 			'conversion-rate',
 			'revenue-per-1000-delivered',
 			'nps',
+			'csat',
+			'effort-score',
 			'open-cases',
 			'cases-unresolved-7d',
 			'first-contact-resolution-rate',

@@ -442,6 +442,26 @@ export interface RollupConversionTable {
 	net_revenue: Decimal;
 }
 
+/** Per customer, question and whole period: the latest non-empty CSAT or effort answer. */
+export interface RcAnswerTable {
+	generation: number;
+	customer_id: number;
+	question: 'csat' | 'effort';
+	kind: 'month' | 'quarter' | 'year';
+	period_start: LocalDate;
+	score: number;
+}
+
+export interface RollupAnswerTable {
+	generation: number;
+	question: 'csat' | 'effort';
+	kind: 'month' | 'quarter' | 'year';
+	period_start: LocalDate;
+	answered: number;
+	satisfied: number;
+	score_sum: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -482,4 +502,6 @@ export interface DB {
 	rollup_message_dirty: RollupMessageDirtyTable;
 	rc_conversion: RcConversionTable;
 	rollup_conversion: RollupConversionTable;
+	rc_answer: RcAnswerTable;
+	rollup_answer: RollupAnswerTable;
 }

@@ -13,6 +13,7 @@ import {
 	surveyAnswersToday
 } from './daily-counts';
 import { ENGAGEMENT_METRICS } from './engagement';
+import { LOYALTY_METRICS } from './loyalty';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
@@ -27,6 +28,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	purchaseFrequency,
 	...ENGAGEMENT_METRICS,
 	nps,
+	...LOYALTY_METRICS,
 	...SERVICE_METRICS,
 	conflictingContacts,
 	purchasesToday,

@@ -42,6 +42,7 @@ export async function recomputeCustomers(
 		'rc_customer',
 		'rc_customer_month',
 		'rc_nps',
+		'rc_answer',
 		'rc_conversion'
 	] as const) {
 		await trx
@@ -124,6 +125,26 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		) p (kind, period_start)
 		order by a.customer_id, p.kind, p.period_start, a.responded_at desc, a.response_id desc
 	`.execute(trx);
+	// CSAT and effort: the same, each over the latest answer that has that question.
+	for (const question of ['csat', 'effort'] as const) {
+		await sql`
+			insert into rc_answer (generation, customer_id, question, kind, period_start, score)
+			select distinct on (a.customer_id, p.kind, p.period_start)
+				${g}::int, a.customer_id, ${question}, p.kind, p.period_start, a.score
+			from (
+				select customer_id, ${sql.ref(question)} as score, responded_at, response_id,
+					(responded_at at time zone ${tz})::date as day
+				from survey_response
+				where customer_id = any(${idArray}) and ${sql.ref(question)} is not null
+			) a
+			cross join lateral (values
+				('month', date_trunc('month', a.day)::date),
+				('quarter', rollup_fiscal_quarter_start(a.day, ${spec.fiscalYearStartMonth}::int)),
+				('year', rollup_fiscal_year_start(a.day, ${spec.fiscalYearStartMonth}::int))
+			) p (kind, period_start)
+			order by a.customer_id, p.kind, p.period_start, a.responded_at desc, a.response_id desc
+		`.execute(trx);
+	}
 	// Local months with a purchase or with revenue (refunds and cancellations on their own dates).
 	await sql`
 		insert into rc_customer_month (generation, customer_id, month, purchased, net_revenue)
@@ -212,6 +233,20 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			promoters = rollup_nps.promoters + excluded.promoters,
 			passives = rollup_nps.passives + excluded.passives,
 			detractors = rollup_nps.detractors + excluded.detractors
+	`.execute(trx);
+	await sql`
+		insert into rollup_answer as r (generation, question, kind, period_start, answered, satisfied,
+			score_sum)
+		select ${g}::int, question, kind, period_start, ${sign}::int * count(*),
+			${sign}::int * count(*) filter (where question = 'csat' and score >= 4),
+			${sign}::int * sum(score)
+		from rc_answer
+		where generation = ${g}::int and customer_id = any(${idArray})
+		group by question, kind, period_start
+		on conflict (generation, question, kind, period_start) do update set
+			answered = r.answered + excluded.answered,
+			satisfied = r.satisfied + excluded.satisfied,
+			score_sum = r.score_sum + excluded.score_sum
 	`.execute(trx);
 	await sql`
 		insert into rollup_first (generation, first_day, first_given, customers, repeaters)

@@ -378,3 +378,41 @@ export async function sumMeasures<M extends RollupMeasure>(
 	}
 	return { values, latestAt: latest };
 }
+
+export interface AnswerCounts {
+	answered: number;
+	satisfied: number;
+	scoreSum: number;
+}
+
+/**
+ * CSAT or effort answers of a whole month, fiscal quarter or fiscal year (each customer's latest
+ * answer to that question in it), or null when nobody answered.
+ */
+export async function answersOfPeriod(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	question: 'csat' | 'effort',
+	kind: 'month' | 'quarter' | 'year',
+	periodStart: LocalDate
+): Promise<AnswerCounts | null> {
+	const all = await memoized(g, 'answers', async () => {
+		const rows = await db
+			.selectFrom('rollup_answer')
+			.where('generation', '=', g.generation)
+			.select(['question', 'kind', 'period_start', 'answered', 'satisfied', 'score_sum'])
+			.execute();
+		return new Map(
+			rows.map((row) => [
+				`${row.question} ${row.kind} ${row.period_start}`,
+				{
+					answered: Number(row.answered),
+					satisfied: Number(row.satisfied),
+					scoreSum: Number(row.score_sum)
+				}
+			])
+		);
+	});
+	const counts = all.get(`${question} ${kind} ${periodStart}`);
+	return counts && counts.answered > 0 ? counts : null;
+}

@@ -294,6 +294,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rc_customer_month',
 		'rc_nps',
 		'rollup_nps',
+		'rc_answer',
+		'rollup_answer',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
