@@ -62,13 +62,14 @@ interface Raw {
 	cases: Date[];
 	answers: Date[];
 	npsAnswers: { customer_id: number; response_id: number; at: Date; nps: number }[];
-	/** Every answer with its CSAT and effort (either may be missing). */
+	/** Every answer with its CSAT, effort and stated category spend (any may be missing). */
 	scaleAnswers: {
 		customer_id: number;
 		response_id: number;
 		at: Date;
 		csat: number | null;
 		effort: number | null;
+		stated: string | null;
 	}[];
 }
 
@@ -89,7 +90,15 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 	const cases = await db.selectFrom('service_case').select('opened_at').execute();
 	const answers = await db
 		.selectFrom('survey_response')
-		.select(['customer_id', 'response_id', 'responded_at', 'nps', 'csat', 'effort'])
+		.select([
+			'customer_id',
+			'response_id',
+			'responded_at',
+			'nps',
+			'csat',
+			'effort',
+			'stated_category_spend'
+		])
 		.execute();
 	return {
 		orders: orders.map((o) => ({ ...o, ordered_at: new Date(o.ordered_at) })),
@@ -105,7 +114,8 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 			response_id: Number(r.response_id),
 			at: new Date(r.responded_at),
 			csat: r.csat === null ? null : Number(r.csat),
-			effort: r.effort === null ? null : Number(r.effort)
+			effort: r.effort === null ? null : Number(r.effort),
+			stated: r.stated_category_spend
 		})),
 		npsAnswers: answers
 			.filter((r) => r.nps !== null)
@@ -372,6 +382,49 @@ class Reference {
 		return [top, scores.length];
 	}
 
+	/**
+	 * Share of wallet on day D: per customer the latest statement (stated spend > 0) within the 365
+	 * days to D, its share = net revenue in the 365 local days to the statement's day / stated, in
+	 * whole cents so the 1-point bin is exact. The ⌈n/2⌉-th smallest share, n, inconsistent.
+	 */
+	wallet(day: string): { median: number | null; n: number; inconsistent: number } {
+		const cents = (value: string | number) => Math.round(Number(value) * 100);
+		const latest = new Map<number, { at: Date; id: number; stated: number; day: string }>();
+		for (const a of this.raw.scaleAnswers) {
+			if (a.stated === null || cents(a.stated) <= 0) continue;
+			const d = localDate(a.at, this.tz);
+			if (d > day || d < plusDays(day, -364)) continue;
+			const seen = latest.get(a.customer_id);
+			if (
+				!seen ||
+				a.at > seen.at ||
+				(a.at.getTime() === seen.at.getTime() && a.response_id > seen.id)
+			) {
+				latest.set(a.customer_id, { at: a.at, id: a.response_id, stated: cents(a.stated), day: d });
+			}
+		}
+		const shares: number[] = [];
+		let inconsistent = 0;
+		for (const [customer, statement] of latest) {
+			let revenue = 0;
+			for (const o of this.raw.orders) {
+				if (o.customer_id !== customer) continue;
+				const d = localDate(o.ordered_at, this.tz);
+				if (d >= plusDays(statement.day, -364) && d <= statement.day)
+					revenue += cents(o.reporting_amount);
+			}
+			if (revenue > statement.stated) inconsistent++;
+			// in points, floored: the bin
+			shares.push(Math.max(0, Math.min(100, Math.floor((revenue * 100) / statement.stated))));
+		}
+		shares.sort((a, b) => a - b);
+		return {
+			median: shares.length ? shares[Math.ceil(shares.length / 2) - 1]! : null,
+			n: shares.length,
+			inconsistent
+		};
+	}
+
 	newCustomersOn(day: string): number {
 		let n = 0;
 		for (const c of this.raw.customers) {
@@ -551,7 +604,9 @@ async function addRandomOrders(
 					responded_at: at,
 					nps: random() < 0.15 ? null : Math.floor(random() * 11),
 					csat: random() < 0.5 ? null : 1 + Math.floor(random() * 5),
-					effort: random() < 0.5 ? null : 1 + Math.floor(random() * 7)
+					effort: random() < 0.5 ? null : 1 + Math.floor(random() * 7),
+					stated_category_spend:
+						random() < 0.6 ? null : random() < 0.1 ? '0' : (10 + random() * 900).toFixed(2)
 				})
 				.execute();
 		}
@@ -651,6 +706,18 @@ async function expectAllMatch(
 				top,
 				n
 			]);
+		}
+
+		const wallet = await metric('share-of-wallet', p);
+		const w = ref.wallet(p.to);
+		if (w.median === null) expect(wallet.value, `wallet ${at(p)}`).toBeNull();
+		else {
+			// the binned median falls in the exact median's 1-point bin
+			expect(
+				{ bin: Math.round((wallet.extra.binFrom as number) * 100), n: wallet.n },
+				`wallet ${at(p)}`
+			).toEqual({ bin: w.median, n: w.n });
+			expect(wallet.extra.inconsistent, `wallet inconsistent ${at(p)}`).toBe(w.inconsistent);
 		}
 
 		const e = engagement.counts(p.start!, p.end);

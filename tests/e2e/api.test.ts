@@ -67,6 +67,7 @@ describe('GET /api/v1/metrics', () => {
 			'nps',
 			'csat',
 			'effort-score',
+			'share-of-wallet',
 			'open-cases',
 			'cases-unresolved-7d',
 			'first-contact-resolution-rate',

@@ -42,6 +42,7 @@ describe('the executive board', () => {
 			'churn-rate',
 			'nps',
 			'human-engagement-rate',
+			'share-of-wallet',
 			'conflicting-contacts'
 		]);
 		expect(board.problem).toBeNull();

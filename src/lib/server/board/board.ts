@@ -33,6 +33,7 @@ export const BOARD_METRICS = [
 	'churn-rate',
 	'nps',
 	'human-engagement-rate',
+	'share-of-wallet',
 	'conflicting-contacts'
 ] as const;
 

@@ -462,6 +462,24 @@ export interface RollupAnswerTable {
 	score_sum: number;
 }
 
+/** A statement's share of wallet, current from start_day until end_day (exclusive). */
+export interface RcWalletTable {
+	generation: number;
+	customer_id: number;
+	start_day: LocalDate;
+	end_day: LocalDate;
+	bin: number;
+	inconsistent: boolean;
+}
+
+export interface RollupWalletEdgeTable {
+	generation: number;
+	day: LocalDate;
+	bin: number;
+	customers: number;
+	inconsistent: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -504,4 +522,6 @@ export interface DB {
 	rollup_conversion: RollupConversionTable;
 	rc_answer: RcAnswerTable;
 	rollup_answer: RollupAnswerTable;
+	rc_wallet: RcWalletTable;
+	rollup_wallet_edge: RollupWalletEdgeTable;
 }

@@ -18,6 +18,7 @@ import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
 import { SERVICE_METRICS } from './service';
+import { shareOfWallet } from './share-of-wallet';
 
 /** Every KPI, defined once. Boards, walls, the CLI and the API only reference these ids. */
 export const metricCatalog: readonly MetricEntry[] = [
@@ -29,6 +30,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	...ENGAGEMENT_METRICS,
 	nps,
 	...LOYALTY_METRICS,
+	shareOfWallet,
 	...SERVICE_METRICS,
 	conflictingContacts,
 	purchasesToday,

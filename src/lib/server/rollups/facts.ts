@@ -43,6 +43,7 @@ export async function recomputeCustomers(
 		'rc_customer_month',
 		'rc_nps',
 		'rc_answer',
+		'rc_wallet',
 		'rc_conversion'
 	] as const) {
 		await trx
@@ -145,6 +146,30 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 			order by a.customer_id, p.kind, p.period_start, a.responded_at desc, a.response_id desc
 		`.execute(trx);
 	}
+	// Share of wallet: each statement's share, current from its day until the next statement's day
+	// or 365 days on (the latest statement of a day wins).
+	await sql`
+		insert into rc_wallet (generation, customer_id, start_day, end_day, bin, inconsistent)
+		select ${g}::int, customer_id, day,
+			least(coalesce(lead(day) over (partition by customer_id order by day), day + 365), day + 365),
+			case when share >= 1 then 100 else greatest(0, floor(share * 100))::int end,
+			share > 1
+		from (
+			select distinct on (r.customer_id, r.day) r.customer_id, r.day,
+				coalesce((
+					select sum(o.reporting_amount) from customer_order o
+					where o.customer_id = r.customer_id
+						and (o.ordered_at at time zone ${tz})::date between r.day - 364 and r.day
+				), 0) / r.stated_category_spend as share
+			from (
+				select customer_id, stated_category_spend, responded_at, response_id,
+					(responded_at at time zone ${tz})::date as day
+				from survey_response
+				where customer_id = any(${idArray}) and stated_category_spend > 0
+			) r
+			order by r.customer_id, r.day, r.responded_at desc, r.response_id desc
+		) statements
+	`.execute(trx);
 	// Local months with a purchase or with revenue (refunds and cancellations on their own dates).
 	await sql`
 		insert into rc_customer_month (generation, customer_id, month, purchased, net_revenue)
@@ -233,6 +258,22 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			promoters = rollup_nps.promoters + excluded.promoters,
 			passives = rollup_nps.passives + excluded.passives,
 			detractors = rollup_nps.detractors + excluded.detractors
+	`.execute(trx);
+	await sql`
+		insert into rollup_wallet_edge as r (generation, day, bin, customers, inconsistent)
+		select ${g}::int, day, bin, ${sign}::int * sum(customers), ${sign}::int * sum(inconsistent)
+		from (
+			select start_day as day, bin, 1 as customers, case when inconsistent then 1 else 0 end
+				as inconsistent
+			from rc_wallet where generation = ${g}::int and customer_id = any(${idArray})
+			union all
+			select end_day, bin, -1, case when inconsistent then -1 else 0 end
+			from rc_wallet where generation = ${g}::int and customer_id = any(${idArray})
+		) edges
+		group by day, bin
+		on conflict (generation, day, bin) do update set
+			customers = r.customers + excluded.customers,
+			inconsistent = r.inconsistent + excluded.inconsistent
 	`.execute(trx);
 	await sql`
 		insert into rollup_answer as r (generation, question, kind, period_start, answered, satisfied,

@@ -416,3 +416,41 @@ export async function answersOfPeriod(
 	const counts = all.get(`${question} ${kind} ${periodStart}`);
 	return counts && counts.answered > 0 ? counts : null;
 }
+
+/** Customers per share-of-wallet bin (0–100) whose current statement is current on a date. */
+export interface WalletHistogram {
+	bins: number[];
+	inconsistent: number;
+}
+
+export async function walletOn(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	day: LocalDate
+): Promise<WalletHistogram> {
+	const edges = await memoized(g, 'wallet', async () => {
+		const rows = await db
+			.selectFrom('rollup_wallet_edge')
+			.where('generation', '=', g.generation)
+			.where((eb) => eb.or([eb('customers', '<>', 0), eb('inconsistent', '<>', 0)]))
+			.select(['day', 'bin', 'customers', 'inconsistent'])
+			.orderBy('day')
+			.execute();
+		return rows.map((row) => ({
+			day: row.day,
+			bin: Number(row.bin),
+			customers: Number(row.customers),
+			inconsistent: Number(row.inconsistent)
+		}));
+	});
+	const histogram: WalletHistogram = {
+		bins: Array.from({ length: 101 }, () => 0),
+		inconsistent: 0
+	};
+	for (const edge of edges) {
+		if (edge.day > day) break;
+		histogram.bins[edge.bin] = (histogram.bins[edge.bin] ?? 0) + edge.customers;
+		histogram.inconsistent += edge.inconsistent;
+	}
+	return histogram;
+}

@@ -296,6 +296,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rollup_nps',
 		'rc_answer',
 		'rollup_answer',
+		'rc_wallet',
+		'rollup_wallet_edge',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
