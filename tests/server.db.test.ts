@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from './setup/postgres-server';
 import { testDatabaseKind } from './helpers/database';
@@ -174,6 +175,55 @@ if (kind === 'postgres') {
 				);
 				expect(stopped.killed, 'still running 10 s after SIGTERM').toBe(false);
 			} finally {
+				await server?.stop('SIGKILL');
+				await scratch.drop();
+			}
+		});
+	});
+}
+
+if (kind === 'postgres') {
+	describe('the built server and data written by another process', () => {
+		it('folds rows another process wrote into the rollups within 15 s', async () => {
+			const scratch = await createScratchDatabase(inject('postgresAdminUrl'));
+			let server: ServerProcess | undefined;
+			const other = new pg.Client({ connectionString: scratch.url });
+			try {
+				server = await startServer(childEnv({ DATABASE_URL: scratch.url, CX_DEMO: '0' }));
+				// another writer (an importer on another machine, say): plain SQL, no refresh of its own
+				await other.connect();
+				await other.query(`insert into source (source) values ('elsewhere')`);
+				const customer = await other.query<{ customer_id: string }>(
+					`insert into customer (source) values ('elsewhere') returning customer_id`
+				);
+				const id = customer.rows[0]!.customer_id;
+				await other.query(
+					`insert into customer_order (customer_id, origin_customer_id, source, order_ref, kind,
+						amount, currency, reporting_amount, ordered_at)
+					values ($1, $1, 'elsewhere', 'x-1', 'order', 42.5, 'USD', 42.5, now() - interval '1 hour')`,
+					[id]
+				);
+				const written = performance.now();
+				let seenAfter: number | null = null;
+				while (performance.now() - written < 15_000) {
+					const folded = await other.query<{ revenue: string | null; days: string | null }>(
+						`select (select sum(value) from rollup_additive where measure = 'net_revenue')::text
+								as revenue,
+							(select sum(purchase_days) from rollup_purchase p
+								join rollup_generation g using (generation) where g.status = 'live')::text
+								as days`
+					);
+					const row = folded.rows[0];
+					if (row?.revenue === '42.5' && row.days === '1') {
+						seenAfter = performance.now() - written;
+						break;
+					}
+					await new Promise((resolve) => setTimeout(resolve, 250));
+				}
+				console.log(`rows from another process folded after ${seenAfter?.toFixed(0)} ms`);
+				expect(seenAfter, 'folded into the rollups within 15 s').not.toBeNull();
+			} finally {
+				await other.end().catch(() => undefined);
 				await server?.stop('SIGKILL');
 				await scratch.drop();
 			}
