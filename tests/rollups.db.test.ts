@@ -425,6 +425,28 @@ class Reference {
 		};
 	}
 
+	/** Whole months of 30.4375 days since the first purchase of each customer active on `day`. */
+	tenure(day: string): { median: number | null; n: number } {
+		const from = plusDays(day, -(this.w - 1));
+		const months: number[] = [];
+		for (const c of this.raw.customers) {
+			if (c.merged_into !== null) continue;
+			const days = this.sortedDays(c.customer_id);
+			if (!days.some((d) => d >= from && d <= day)) continue;
+			const given = c.first_order_at
+				? localDate(c.first_order_at, this.tz)
+				: (c.first_order_on ?? null);
+			const first = given !== null && given < days[0]! ? given : days[0]!;
+			const elapsed = (Date.parse(`${day}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / DAY_MS;
+			months.push(Math.floor(elapsed / 30.4375));
+		}
+		months.sort((a, b) => a - b);
+		return {
+			median: months.length ? months[Math.ceil(months.length / 2) - 1]! : null,
+			n: months.length
+		};
+	}
+
 	newCustomersOn(day: string): number {
 		let n = 0;
 		for (const c of this.raw.customers) {
@@ -707,6 +729,13 @@ async function expectAllMatch(
 				n
 			]);
 		}
+
+		const tenure = await metric('tenure', p);
+		const t = ref.tenure(p.to);
+		expect(
+			t.median === null ? null : { bin: tenure.extra.binFromMonths, n: tenure.n },
+			`tenure ${at(p)}`
+		).toEqual(t.median === null ? null : { bin: t.median, n: t.n });
 
 		const wallet = await metric('share-of-wallet', p);
 		const w = ref.wallet(p.to);

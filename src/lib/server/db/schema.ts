@@ -480,6 +480,13 @@ export interface RollupWalletEdgeTable {
 	inconsistent: number;
 }
 
+export interface RollupTenureEdgeTable {
+	generation: number;
+	day: LocalDate;
+	bin: number;
+	customers: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -524,4 +531,5 @@ export interface DB {
 	rollup_answer: RollupAnswerTable;
 	rc_wallet: RcWalletTable;
 	rollup_wallet_edge: RollupWalletEdgeTable;
+	rollup_tenure_edge: RollupTenureEdgeTable;
 }

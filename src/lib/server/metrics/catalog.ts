@@ -19,6 +19,7 @@ import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
 import { SERVICE_METRICS } from './service';
 import { shareOfWallet } from './share-of-wallet';
+import { tenure } from './tenure';
 
 /** Every KPI, defined once. Boards, walls, the CLI and the API only reference these ids. */
 export const metricCatalog: readonly MetricEntry[] = [
@@ -31,6 +32,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	nps,
 	...LOYALTY_METRICS,
 	shareOfWallet,
+	tenure,
 	...SERVICE_METRICS,
 	conflictingContacts,
 	purchasesToday,

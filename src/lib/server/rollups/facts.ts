@@ -259,6 +259,29 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			passives = rollup_nps.passives + excluded.passives,
 			detractors = rollup_nps.detractors + excluded.detractors
 	`.execute(trx);
+	// Tenure: each active spell runs through 1-month bins (30.4375 days) of time since the first
+	// purchase; a bin is entered on the first day of it inside the spell and left at its end.
+	await sql`
+		insert into rollup_tenure_edge as r (generation, day, bin, customers)
+		select ${g}::int, e.day, x.bin, ${sign}::int * sum(e.delta)
+		from (
+			select k as bin,
+				greatest(s.start_day, c.first_day + ceil(k * 30.4375)::int) as enter,
+				least(s.end_day, c.first_day + ceil((k + 1) * 30.4375)::int) as leave
+			from rc_spell s
+			join rc_customer c on c.generation = s.generation and c.customer_id = s.customer_id
+			cross join generate_series(
+				floor((s.start_day - c.first_day) / 30.4375)::int,
+				floor((s.end_day - 1 - c.first_day) / 30.4375)::int
+			) k
+			where s.generation = ${g}::int and s.customer_id = any(${idArray})
+				and c.first_day is not null
+		) x
+		cross join lateral (values (x.enter, 1), (x.leave, -1)) e (day, delta)
+		where x.enter < x.leave
+		group by e.day, x.bin
+		on conflict (generation, day, bin) do update set customers = r.customers + excluded.customers
+	`.execute(trx);
 	await sql`
 		insert into rollup_wallet_edge as r (generation, day, bin, customers, inconsistent)
 		select ${g}::int, day, bin, ${sign}::int * sum(customers), ${sign}::int * sum(inconsistent)

@@ -454,3 +454,32 @@ export async function walletOn(
 	}
 	return histogram;
 }
+
+/** Active customers per whole month of tenure (index = months) on a date. */
+export async function tenureOn(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	day: LocalDate
+): Promise<number[]> {
+	const edges = await memoized(g, 'tenure', async () => {
+		const rows = await db
+			.selectFrom('rollup_tenure_edge')
+			.where('generation', '=', g.generation)
+			.where('customers', '<>', 0)
+			.select(['day', 'bin', 'customers'])
+			.orderBy('day')
+			.execute();
+		return rows.map((row) => ({
+			day: row.day,
+			bin: Number(row.bin),
+			customers: Number(row.customers)
+		}));
+	});
+	const bins: number[] = [];
+	for (const edge of edges) {
+		if (edge.day > day) break;
+		while (bins.length <= edge.bin) bins.push(0);
+		bins[edge.bin] = (bins[edge.bin] ?? 0) + edge.customers;
+	}
+	return bins;
+}

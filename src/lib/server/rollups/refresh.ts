@@ -298,6 +298,7 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rollup_answer',
 		'rc_wallet',
 		'rollup_wallet_edge',
+		'rollup_tenure_edge',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
