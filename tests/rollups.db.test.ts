@@ -425,6 +425,34 @@ class Reference {
 		};
 	}
 
+	/** Active on `day`, ≥ 3 purchase days in the 365 days to it, and no detractor NPS status. */
+	loyalOn(day: string): number {
+		const activeFrom = plusDays(day, -(this.w - 1));
+		const yearFrom = plusDays(day, -364);
+		let n = 0;
+		for (const customer of this.days.keys()) {
+			const days = this.sortedDays(customer);
+			if (!days.some((d) => d >= activeFrom && d <= day)) continue;
+			if (days.filter((d) => d >= yearFrom && d <= day).length < 3) continue;
+			let latest: { at: Date; id: number; nps: number } | null = null;
+			for (const a of this.raw.npsAnswers) {
+				if (a.customer_id !== customer) continue;
+				const d = localDate(a.at, this.tz);
+				if (d < yearFrom || d > day) continue;
+				if (
+					!latest ||
+					a.at > latest.at ||
+					(a.at.getTime() === latest.at.getTime() && a.response_id > latest.id)
+				) {
+					latest = { at: a.at, id: a.response_id, nps: a.nps };
+				}
+			}
+			if (latest && latest.nps <= 6) continue;
+			n++;
+		}
+		return n;
+	}
+
 	/** Whole months of 30.4375 days since the first purchase of each customer active on `day`. */
 	tenure(day: string): { median: number | null; n: number } {
 		const from = plusDays(day, -(this.w - 1));
@@ -729,6 +757,11 @@ async function expectAllMatch(
 				n
 			]);
 		}
+
+		const loyal = await metric('loyal-customer-share', p);
+		expect([loyal.numerator ?? 0, loyal.denominator ?? 0], `loyal ${at(p)}`).toEqual(
+			ref.activeOn(p.to) ? [ref.loyalOn(p.to), ref.activeOn(p.to)] : [0, 0]
+		);
 
 		const tenure = await metric('tenure', p);
 		const t = ref.tenure(p.to);

@@ -68,6 +68,7 @@ describe('GET /api/v1/metrics', () => {
 			'csat',
 			'effort-score',
 			'share-of-wallet',
+			'loyal-customer-share',
 			'tenure',
 			'open-cases',
 			'cases-unresolved-7d',

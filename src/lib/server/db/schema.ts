@@ -487,6 +487,20 @@ export interface RollupTenureEdgeTable {
 	customers: number;
 }
 
+export interface RcLoyalTable {
+	generation: number;
+	customer_id: number;
+	start_day: LocalDate;
+	end_day: LocalDate;
+}
+
+export interface RollupLoyalEdgeTable {
+	generation: number;
+	day: LocalDate;
+	starts: number;
+	ends: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -532,4 +546,6 @@ export interface DB {
 	rc_wallet: RcWalletTable;
 	rollup_wallet_edge: RollupWalletEdgeTable;
 	rollup_tenure_edge: RollupTenureEdgeTable;
+	rc_loyal: RcLoyalTable;
+	rollup_loyal_edge: RollupLoyalEdgeTable;
 }

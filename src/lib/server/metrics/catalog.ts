@@ -13,6 +13,7 @@ import {
 	surveyAnswersToday
 } from './daily-counts';
 import { ENGAGEMENT_METRICS } from './engagement';
+import { loyalCustomerShare } from './loyal-customer-share';
 import { LOYALTY_METRICS } from './loyalty';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
@@ -32,6 +33,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	nps,
 	...LOYALTY_METRICS,
 	shareOfWallet,
+	loyalCustomerShare,
 	tenure,
 	...SERVICE_METRICS,
 	conflictingContacts,

@@ -44,6 +44,7 @@ export async function recomputeCustomers(
 		'rc_nps',
 		'rc_answer',
 		'rc_wallet',
+		'rc_loyal',
 		'rc_conversion'
 	] as const) {
 		await trx
@@ -146,6 +147,60 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 			order by a.customer_id, p.kind, p.period_start, a.responded_at desc, a.response_id desc
 		`.execute(trx);
 	}
+	// Loyal: active, ≥ 3 purchase days in the 365 days to the day, and an NPS status (the latest
+	// answer in the 365 days to it) that is not detractor. The state can change only on the
+	// candidate days below and holds until the next one; runs of loyal days make the spells.
+	await sql`
+		insert into rc_loyal (generation, customer_id, start_day, end_day)
+		with answers as (
+			select customer_id, nps, responded_at, response_id,
+				(responded_at at time zone ${tz})::date as day
+			from survey_response
+			where customer_id = any(${idArray}) and nps is not null
+		), candidates as (
+			select customer_id, day from rc_purchase_day
+			where generation = ${g}::int and customer_id = any(${idArray})
+			union select customer_id, day + 365 from rc_purchase_day
+			where generation = ${g}::int and customer_id = any(${idArray})
+			union select customer_id, end_day from rc_spell
+			where generation = ${g}::int and customer_id = any(${idArray})
+			union select customer_id, day from answers
+			union select customer_id, day + 365 from answers
+		), states as (
+			select c.customer_id, c.day,
+				exists (
+					select 1 from rc_spell s
+					where s.generation = ${g}::int and s.customer_id = c.customer_id
+						and s.start_day <= c.day and c.day < s.end_day
+				)
+				and (
+					select count(*) from rc_purchase_day p
+					where p.generation = ${g}::int and p.customer_id = c.customer_id
+						and p.day between c.day - 364 and c.day
+				) >= 3
+				and coalesce((
+					select a.nps > 6 from answers a
+					where a.customer_id = c.customer_id and a.day between c.day - 364 and c.day
+					order by a.responded_at desc, a.response_id desc
+					limit 1
+				), true) as loyal
+			from candidates c
+		), changes as (
+			select customer_id, day, loyal,
+				lag(loyal) over (partition by customer_id order by day) as before
+			from states
+		), starts as (
+			select customer_id, day,
+				-- the first later candidate day that is not loyal ends the spell
+				(select min(x.day) from states x
+					where x.customer_id = changes.customer_id and x.day > changes.day and not x.loyal)
+					as end_day
+			from changes
+			where loyal and (before is null or not before)
+		)
+		select ${g}::int, customer_id, day, end_day from starts
+		where end_day is not null
+	`.execute(trx);
 	// Share of wallet: each statement's share, current from its day until the next statement's day
 	// or 365 days on (the latest statement of a day wins).
 	await sql`
@@ -258,6 +313,21 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			promoters = rollup_nps.promoters + excluded.promoters,
 			passives = rollup_nps.passives + excluded.passives,
 			detractors = rollup_nps.detractors + excluded.detractors
+	`.execute(trx);
+	await sql`
+		insert into rollup_loyal_edge as r (generation, day, starts, ends)
+		select ${g}::int, day, ${sign}::int * sum(starts), ${sign}::int * sum(ends)
+		from (
+			select start_day as day, 1 as starts, 0 as ends
+			from rc_loyal where generation = ${g}::int and customer_id = any(${idArray})
+			union all
+			select end_day, 0, 1
+			from rc_loyal where generation = ${g}::int and customer_id = any(${idArray})
+		) edges
+		group by day
+		on conflict (generation, day) do update set
+			starts = r.starts + excluded.starts,
+			ends = r.ends + excluded.ends
 	`.execute(trx);
 	// Tenure: each active spell runs through 1-month bins (30.4375 days) of time since the first
 	// purchase; a bin is entered on the first day of it inside the spell and left at its end.

@@ -483,3 +483,26 @@ export async function tenureOn(
 	}
 	return bins;
 }
+
+/** Loyal customers on a local date: loyal spells begun on or before it and not yet ended. */
+export async function loyalOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
+	const totals = await memoized(g, 'loyal', async () => {
+		const rows = await db
+			.selectFrom('rollup_loyal_edge')
+			.where('generation', '=', g.generation)
+			.select(['day', 'starts', 'ends'])
+			.orderBy('day')
+			.execute();
+		const days: LocalDate[] = [];
+		const loyal: number[] = [];
+		let running = 0;
+		for (const row of rows) {
+			running += Number(row.starts) - Number(row.ends);
+			days.push(row.day);
+			loyal.push(running);
+		}
+		return { days, loyal };
+	});
+	const i = lastOnOrBefore(totals.days, day);
+	return i < 0 ? 0 : (totals.loyal[i] ?? 0);
+}

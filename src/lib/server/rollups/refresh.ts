@@ -299,6 +299,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rc_wallet',
 		'rollup_wallet_edge',
 		'rollup_tenure_edge',
+		'rc_loyal',
+		'rollup_loyal_edge',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
