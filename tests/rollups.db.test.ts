@@ -51,6 +51,7 @@ interface RawOrder {
 }
 interface RawCustomer {
 	customer_id: number;
+	created_at: Date;
 	first_order_at: Date | null;
 	first_order_on: string | null;
 	merged_into: number | null;
@@ -58,6 +59,7 @@ interface RawCustomer {
 interface Raw {
 	orders: RawOrder[];
 	customers: RawCustomer[];
+	identities: { customer_id: number; source: string; created_at: Date }[];
 	delivered: Date[];
 	cases: Date[];
 	answers: Date[];
@@ -80,7 +82,7 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 		.execute();
 	const customers = await db
 		.selectFrom('customer')
-		.select(['customer_id', 'first_order_at', 'first_order_on', 'merged_into'])
+		.select(['customer_id', 'first_order_at', 'first_order_on', 'merged_into', 'created_at'])
 		.execute();
 	const delivered = await db
 		.selectFrom('interaction_event')
@@ -104,8 +106,12 @@ async function readRaw(db: Kysely<DB>): Promise<Raw> {
 		orders: orders.map((o) => ({ ...o, ordered_at: new Date(o.ordered_at) })),
 		customers: customers.map((c) => ({
 			...c,
+			created_at: new Date(c.created_at),
 			first_order_at: c.first_order_at ? new Date(c.first_order_at) : null
 		})),
+		identities: (
+			await db.selectFrom('identity').select(['customer_id', 'source', 'created_at']).execute()
+		).map((i) => ({ ...i, created_at: new Date(i.created_at) })),
 		delivered: delivered.map((r) => new Date(r.occurred_at)),
 		cases: cases.map((r) => new Date(r.opened_at)),
 		answers: answers.map((r) => new Date(r.responded_at)),
@@ -453,6 +459,23 @@ class Reference {
 		return n;
 	}
 
+	/** Customers created by `day` (not merged), and those with identities from ≥ 2 sources by then. */
+	scv(day: string): [number, number] {
+		let known = 0;
+		let complete = 0;
+		for (const c of this.raw.customers) {
+			if (c.merged_into !== null || localDate(c.created_at, this.tz) > day) continue;
+			known++;
+			const sources = new Set(
+				this.raw.identities
+					.filter((i) => i.customer_id === c.customer_id && localDate(i.created_at, this.tz) <= day)
+					.map((i) => i.source)
+			);
+			if (sources.size >= 2) complete++;
+		}
+		return [complete, known];
+	}
+
 	/** Whole months of 30.4375 days since the first purchase of each customer active on `day`. */
 	tenure(day: string): { median: number | null; n: number } {
 		const from = plusDays(day, -(this.w - 1));
@@ -542,11 +565,30 @@ async function addRandomCustomers(
 			.values({
 				source: 'prop',
 				first_order_at: given && random() < 0.5 ? given : null,
-				first_order_on: given && !(random() < 0.5) ? given.toISOString().slice(0, 10) : null
+				first_order_on: given && !(random() < 0.5) ? given.toISOString().slice(0, 10) : null,
+				created_at: randomInstant(random)
 			})
-			.returning('customer_id')
+			.returning(['customer_id', 'created_at'])
 			.executeTakeFirstOrThrow();
 		ids.push(row.customer_id);
+		// identities from up to three sources, known at the customer's creation or later
+		const created = new Date(row.created_at).getTime();
+		const sources = ['prop', 'crm', 'shop'].filter(() => random() < 0.5);
+		for (const source of sources) {
+			await db
+				.insertInto('identity')
+				.values({
+					source,
+					kind: 'ref',
+					value: `id-${++refNumber}`,
+					customer_id: row.customer_id,
+					origin_customer_id: row.customer_id,
+					created_at: new Date(
+						random() < 0.3 ? created : created + Math.floor(random() * 300 * DAY_MS)
+					)
+				})
+				.execute();
+		}
 	}
 	await addRandomOrders(db, random, ids, window);
 	await addRandomMessages(db, random, ids, () => randomInstant(random, window.from, window.to));
@@ -763,6 +805,12 @@ async function expectAllMatch(
 			ref.activeOn(p.to) ? [ref.loyalOn(p.to), ref.activeOn(p.to)] : [0, 0]
 		);
 
+		const scv = await metric('scv-completeness', p);
+		const [complete, known] = ref.scv(p.to);
+		expect([scv.numerator ?? 0, scv.denominator ?? 0], `scv ${at(p)}`).toEqual(
+			known ? [complete, known] : [0, 0]
+		);
+
 		const tenure = await metric('tenure', p);
 		const t = ref.tenure(p.to);
 		expect(
@@ -903,7 +951,9 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 		database = await openTestDatabase();
 		db = database.db;
 		await updateSettings(db, { timeZone: 'America/New_York', activityWindowDays: 30 });
-		await sql`insert into source (source) values ('prop') on conflict do nothing`.execute(db);
+		await sql`insert into source (source) values ('prop'), ('crm'), ('shop') on conflict do nothing`.execute(
+			db
+		);
 		ids = await addRandomCustomers(db, random, 50);
 	});
 	afterAll(() => database.close());
@@ -950,6 +1000,11 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 			.execute();
 		await db
 			.updateTable('service_case')
+			.set({ customer_id: into })
+			.where('customer_id', '=', from)
+			.execute();
+		await db
+			.updateTable('identity')
 			.set({ customer_id: into })
 			.where('customer_id', '=', from)
 			.execute();

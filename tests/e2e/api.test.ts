@@ -77,6 +77,7 @@ describe('GET /api/v1/metrics', () => {
 			'case-csat',
 			'reopened-rate',
 			'conflicting-contacts',
+			'scv-completeness',
 			'purchases-today',
 			'net-revenue-today',
 			'new-customers-today',

@@ -501,6 +501,20 @@ export interface RollupLoyalEdgeTable {
 	ends: number;
 }
 
+export interface RcScvTable {
+	generation: number;
+	customer_id: number;
+	known_day: LocalDate;
+	complete_day: LocalDate | null;
+}
+
+export interface RollupScvEdgeTable {
+	generation: number;
+	day: LocalDate;
+	customers: number;
+	complete: number;
+}
+
 export interface DB {
 	setting: SettingTable;
 	source: SourceTable;
@@ -548,4 +562,6 @@ export interface DB {
 	rollup_tenure_edge: RollupTenureEdgeTable;
 	rc_loyal: RcLoyalTable;
 	rollup_loyal_edge: RollupLoyalEdgeTable;
+	rc_scv: RcScvTable;
+	rollup_scv_edge: RollupScvEdgeTable;
 }

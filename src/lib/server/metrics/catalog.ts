@@ -18,6 +18,7 @@ import { LOYALTY_METRICS } from './loyalty';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
 import { repeatPurchaseRate } from './repeat-purchase-rate';
+import { scvCompleteness } from './scv-completeness';
 import { SERVICE_METRICS } from './service';
 import { shareOfWallet } from './share-of-wallet';
 import { tenure } from './tenure';
@@ -37,6 +38,7 @@ export const metricCatalog: readonly MetricEntry[] = [
 	tenure,
 	...SERVICE_METRICS,
 	conflictingContacts,
+	scvCompleteness,
 	purchasesToday,
 	netRevenueToday,
 	newCustomersToday,

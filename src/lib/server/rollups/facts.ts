@@ -45,6 +45,7 @@ export async function recomputeCustomers(
 		'rc_answer',
 		'rc_wallet',
 		'rc_loyal',
+		'rc_scv',
 		'rc_conversion'
 	] as const) {
 		await trx
@@ -201,6 +202,23 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		select ${g}::int, customer_id, day, end_day from starts
 		where end_day is not null
 	`.execute(trx);
+	// SCV: known from the local day the customer was created, complete from the day the identity
+	// of a second source became known (a merged customer is left out).
+	await sql`
+		insert into rc_scv (generation, customer_id, known_day, complete_day)
+		select ${g}::int, c.customer_id, (c.created_at at time zone ${tz})::date,
+			(
+				select (min(first_seen) at time zone ${tz})::date from (
+					select source, min(created_at) as first_seen from identity i
+					where i.customer_id = c.customer_id
+					group by source
+					order by 2
+					offset 1
+				) second_source
+			)
+		from customer c
+		where c.customer_id = any(${idArray}) and c.merged_into is null
+	`.execute(trx);
 	// Share of wallet: each statement's share, current from its day until the next statement's day
 	// or 365 days on (the latest statement of a day wins).
 	await sql`
@@ -328,6 +346,23 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 		on conflict (generation, day) do update set
 			starts = r.starts + excluded.starts,
 			ends = r.ends + excluded.ends
+	`.execute(trx);
+	await sql`
+		insert into rollup_scv_edge as r (generation, day, customers, complete)
+		select ${g}::int, day, ${sign}::int * sum(customers), ${sign}::int * sum(complete)
+		from (
+			select known_day as day, 1 as customers, 0 as complete
+			from rc_scv where generation = ${g}::int and customer_id = any(${idArray})
+			union all
+			-- complete no earlier than known
+			select greatest(known_day, complete_day), 0, 1
+			from rc_scv
+			where generation = ${g}::int and customer_id = any(${idArray}) and complete_day is not null
+		) edges
+		group by day
+		on conflict (generation, day) do update set
+			customers = r.customers + excluded.customers,
+			complete = r.complete + excluded.complete
 	`.execute(trx);
 	// Tenure: each active spell runs through 1-month bins (30.4375 days) of time since the first
 	// purchase; a bin is entered on the first day of it inside the spell and left at its end.

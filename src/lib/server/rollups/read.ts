@@ -506,3 +506,36 @@ export async function loyalOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate)
 	const i = lastOnOrBefore(totals.days, day);
 	return i < 0 ? 0 : (totals.loyal[i] ?? 0);
 }
+
+/** Customers known on a local date, and those of them with identities from two or more sources. */
+export async function scvOn(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	day: LocalDate
+): Promise<{ customers: number; complete: number }> {
+	const totals = await memoized(g, 'scv', async () => {
+		const rows = await db
+			.selectFrom('rollup_scv_edge')
+			.where('generation', '=', g.generation)
+			.select(['day', 'customers', 'complete'])
+			.orderBy('day')
+			.execute();
+		const days: LocalDate[] = [];
+		const customers: number[] = [];
+		const complete: number[] = [];
+		let c = 0;
+		let k = 0;
+		for (const row of rows) {
+			c += Number(row.customers);
+			k += Number(row.complete);
+			days.push(row.day);
+			customers.push(c);
+			complete.push(k);
+		}
+		return { days, customers, complete };
+	});
+	const i = lastOnOrBefore(totals.days, day);
+	return i < 0
+		? { customers: 0, complete: 0 }
+		: { customers: totals.customers[i] ?? 0, complete: totals.complete[i] ?? 0 };
+}

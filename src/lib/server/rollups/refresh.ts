@@ -301,6 +301,8 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		'rollup_tenure_edge',
 		'rc_loyal',
 		'rollup_loyal_edge',
+		'rc_scv',
+		'rollup_scv_edge',
 		'rollup_cohort',
 		'rollup_purchase',
 		'rollup_spell_edge',
