@@ -4,7 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { BOARD_METRICS, loadBoard } from '../board/board';
-import { openDatabase, type Database } from '../db/database';
+import { openDatabase, PGDATA, type Database } from '../db/database';
 import { LOCK_FILE } from '../db/data-dir-lock';
 import { migrateToLatest } from '../db/migrate';
 import type { DB } from '../db/schema';
@@ -179,7 +179,7 @@ async function openBenchDatabase(
 ): Promise<{ database: Database; workUrl: string | null; cached: boolean }> {
 	if (target.kind === 'pglite') {
 		const cache = path.join(target.where, cacheName(target));
-		const cached = fs.existsSync(path.join(cache, 'PG_VERSION'));
+		const cached = fs.existsSync(path.join(cache, PGDATA, 'PG_VERSION'));
 		if (!cached) {
 			fs.rmSync(cache, { recursive: true, force: true });
 			const database = await openDatabase({ kind: 'pglite', dataDir: cache }, { holder: 'bench' });

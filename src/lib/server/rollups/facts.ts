@@ -154,8 +154,7 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 	await sql`
 		insert into rc_loyal (generation, customer_id, start_day, end_day)
 		with answers as (
-			select customer_id, nps, responded_at, response_id,
-				(responded_at at time zone ${tz})::date as day
+			select customer_id, (responded_at at time zone ${tz})::date as day
 			from survey_response
 			where customer_id = any(${idArray}) and nps is not null
 		), candidates as (
@@ -180,27 +179,28 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 						and p.day between c.day - 364 and c.day
 				) >= 3
 				and coalesce((
-					select a.nps > 6 from answers a
-					where a.customer_id = c.customer_id and a.day between c.day - 364 and c.day
-					order by a.responded_at desc, a.response_id desc
+					select r.nps > 6 from survey_response r
+					where r.customer_id = c.customer_id and r.nps is not null
+						and (r.responded_at at time zone ${tz})::date between c.day - 364 and c.day
+					order by r.responded_at desc, r.response_id desc
 					limit 1
 				), true) as loyal
 			from candidates c
-		), changes as (
+		), runs as (
+			-- the first day of each run of days in one state
+			select customer_id, day, loyal from (
+				select customer_id, day, loyal,
+					lag(loyal) over (partition by customer_id order by day) as before
+				from states
+			) marked
+			where before is distinct from loyal
+		), spells as (
 			select customer_id, day, loyal,
-				lag(loyal) over (partition by customer_id order by day) as before
-			from states
-		), starts as (
-			select customer_id, day,
-				-- the first later candidate day that is not loyal ends the spell
-				(select min(x.day) from states x
-					where x.customer_id = changes.customer_id and x.day > changes.day and not x.loyal)
-					as end_day
-			from changes
-			where loyal and (before is null or not before)
+				lead(day) over (partition by customer_id order by day) as end_day
+			from runs
 		)
-		select ${g}::int, customer_id, day, end_day from starts
-		where end_day is not null
+		select ${g}::int, customer_id, day, end_day from spells
+		where loyal and end_day is not null
 	`.execute(trx);
 	// SCV: known from the local day the customer was created, complete from the day the identity
 	// of a second source became known (a merged customer is left out).
