@@ -418,6 +418,22 @@ export interface RollupMessageTable {
 	conflicting: ColumnType<number, number | undefined, number>;
 }
 
+/** rollup_message summed per UTC day. */
+export interface RollupMessageDayTable {
+	day: LocalDate;
+	delivered: number;
+	raw_opened: number;
+	human_opened: number;
+	human_engaged: number;
+	human_clicked: number;
+	replied: number;
+	unsubscribed: number;
+	complained: number;
+	undelivered_events: number;
+	conflicting: number;
+	latest_at: Instant | null;
+}
+
 export interface RollupMessageDirtyTable {
 	seq: Generated<number>;
 	customer_id: number;
@@ -552,6 +568,7 @@ export interface DB {
 	rollup_first: RollupFirstTable;
 	rc_message: RcMessageTable;
 	rollup_message: RollupMessageTable;
+	rollup_message_day: RollupMessageDayTable;
 	rollup_message_dirty: RollupMessageDirtyTable;
 	rc_conversion: RcConversionTable;
 	rollup_conversion: RollupConversionTable;

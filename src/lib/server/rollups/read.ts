@@ -291,26 +291,33 @@ export async function messageTotals(
 	shared?: GenerationSpec
 ): Promise<MessageTotals> {
 	const load = async (): Promise<MessageTotals> => {
-		const sum = (column: string) => sql<string | null>`sum(${sql.ref(column)})::text`.as(column);
-		const row = await db
-			.selectFrom('rollup_message')
-			.where('bucket', '>=', start)
-			.where('bucket', '<', end)
-			.select([
-				sum('delivered'),
-				sum('raw_opened'),
-				sum('human_opened'),
-				sum('human_engaged'),
-				sum('human_clicked'),
-				sum('replied'),
-				sum('unsubscribed'),
-				sum('complained'),
-				sum('undelivered_events'),
-				sum('conflicting'),
-				(eb) => eb.fn.max('latest_at').as('latest_at')
-			])
-			.executeTakeFirst();
-		const get = (value: string | null | undefined) => Number(value ?? 0);
+		// Whole UTC days from the day table, the quarter hours at either end from the buckets.
+		const DAY = 86_400_000;
+		let dayStart = new Date(Math.ceil(start.getTime() / DAY) * DAY);
+		let dayEnd = new Date(Math.floor(end.getTime() / DAY) * DAY);
+		if (dayStart >= dayEnd) dayStart = dayEnd = end;
+		const date = (at: Date) => at.toISOString().slice(0, 10);
+		const columns = sql.raw(
+			'delivered, raw_opened, human_opened, human_engaged, human_clicked, replied, unsubscribed, complained, undelivered_events, conflicting, latest_at'
+		);
+		const result = await sql<Record<string, string | Date | null>>`
+			select sum(delivered)::text as delivered, sum(raw_opened)::text as raw_opened,
+				sum(human_opened)::text as human_opened, sum(human_engaged)::text as human_engaged,
+				sum(human_clicked)::text as human_clicked, sum(replied)::text as replied,
+				sum(unsubscribed)::text as unsubscribed, sum(complained)::text as complained,
+				sum(undelivered_events)::text as undelivered_events,
+				sum(conflicting)::text as conflicting, max(latest_at) as latest_at
+			from (
+				select ${columns} from rollup_message_day
+				where day >= ${date(dayStart)}::date and day < ${date(dayEnd)}::date
+				union all
+				select ${columns} from rollup_message
+				where (bucket >= ${start} and bucket < ${dayStart})
+					or (bucket >= ${dayEnd} and bucket < ${end})
+			) parts
+		`.execute(db);
+		const row = result.rows[0];
+		const get = (value: string | Date | null | undefined) => Number(value ?? 0);
 		return {
 			delivered: get(row?.delivered),
 			rawOpened: get(row?.raw_opened),
