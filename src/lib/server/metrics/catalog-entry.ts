@@ -90,3 +90,19 @@ export function emptyFigures(reason: string, extra: Record<string, unknown> = {}
 
 export const COMPUTING_REASON =
 	'The figures are being computed for the first time from the imported data; they appear in a moment.';
+
+/**
+ * The index of the bin holding the ⌈n/2⌉-th value of a histogram (the lower middle for an even
+ * count): how every binned median of the catalog is read. −1 for an empty histogram.
+ */
+export function medianBin(counts: readonly number[]): { index: number; total: number } {
+	const total = counts.reduce((a, b) => a + b, 0);
+	if (total <= 0) return { index: -1, total: 0 };
+	const rank = Math.ceil(total / 2);
+	let seen = 0;
+	for (let index = 0; index < counts.length; index++) {
+		seen += counts[index] ?? 0;
+		if (seen >= rank) return { index, total };
+	}
+	return { index: counts.length - 1, total };
+}

@@ -147,70 +147,66 @@ const ATTRIBUTION =
 	'An order is attributed to the message holding the customer’s latest human click in the 168 hours before it (one message per order); its net revenue is the order’s amount with the refunds and cancellations that refer to it, in the reporting currency.';
 const CONVERSION_PROVISIONAL = `Provisional until ${PROVISIONAL_DAYS.conversion} days after the period ends.`;
 
-export const conversionRate = defineMetric({
+/** Messages delivered and the orders attributed to them, with the extra both figures give. */
+async function attributed(db: Kysely<DB>, context: MetricContext) {
+	const totals = await messagesOf(db, context);
+	const conversions = context.facts
+		? await conversionTotals(db, context.facts, context.period.start, context.period.end)
+		: { converted: 0, netRevenue: 0 };
+	const extra = {
+		...provisional(context, PROVISIONAL_DAYS.conversion),
+		...dataQuality(totals),
+		converted: conversions.converted,
+		attributedNetRevenue: conversions.netRevenue
+	};
+	return { totals, conversions, extra };
+}
+
+function attributionMetric(options: {
+	id: string;
+	label: string;
+	definition: string;
+	unit: 'ratio' | 'currency';
+	figure: (converted: number, netRevenue: number, delivered: number) => [number, number, number];
+}): MetricEntry {
+	return defineMetric({
+		id: options.id,
+		label: options.label,
+		definition: `${options.definition} ${ATTRIBUTION} ${MESSAGE} ${CONVERSION_PROVISIONAL}`,
+		unit: options.unit,
+		better: 'higher',
+		async compute(db, context): Promise<MetricFigures> {
+			if (!context.facts) return emptyFigures(COMPUTING_REASON);
+			const { totals, conversions, extra } = await attributed(db, context);
+			if (totals.delivered === 0) {
+				return { ...emptyFigures(NO_MESSAGES, extra), asOf: totals.latestAt };
+			}
+			const [value, numerator, denominator] = options.figure(
+				conversions.converted,
+				conversions.netRevenue,
+				totals.delivered
+			);
+			return { value, numerator, denominator, n: denominator, asOf: totals.latestAt, extra };
+		}
+	});
+}
+
+export const conversionRate = attributionMetric({
 	id: 'conversion-rate',
 	label: 'Conversion rate',
-	definition: `Messages delivered in the period with at least one attributed order, over the messages delivered. ${ATTRIBUTION} ${MESSAGE} ${CONVERSION_PROVISIONAL}`,
+	definition:
+		'Messages delivered in the period with at least one attributed order, over the messages delivered.',
 	unit: 'ratio',
-	better: 'higher',
-	async compute(db, context) {
-		if (!context.facts) return emptyFigures(COMPUTING_REASON);
-		const totals = await messagesOf(db, context);
-		const conversions = await conversionTotals(
-			db,
-			context.facts,
-			context.period.start,
-			context.period.end
-		);
-		const extra = {
-			...provisional(context, PROVISIONAL_DAYS.conversion),
-			...dataQuality(totals),
-			attributedNetRevenue: conversions.netRevenue
-		};
-		if (totals.delivered === 0)
-			return { ...emptyFigures(NO_MESSAGES, extra), asOf: totals.latestAt };
-		return {
-			value: conversions.converted / totals.delivered,
-			numerator: conversions.converted,
-			denominator: totals.delivered,
-			n: totals.delivered,
-			asOf: totals.latestAt,
-			extra
-		};
-	}
+	figure: (converted, _revenue, delivered) => [converted / delivered, converted, delivered]
 });
 
-export const revenuePer1000Delivered = defineMetric({
+export const revenuePer1000Delivered = attributionMetric({
 	id: 'revenue-per-1000-delivered',
 	label: 'Revenue per 1,000 delivered',
-	definition: `1,000 × the net revenue attributed to messages delivered in the period, over the messages delivered. ${ATTRIBUTION} ${MESSAGE} ${CONVERSION_PROVISIONAL}`,
+	definition:
+		'1,000 × the net revenue attributed to messages delivered in the period, over the messages delivered.',
 	unit: 'currency',
-	better: 'higher',
-	async compute(db, context) {
-		if (!context.facts) return emptyFigures(COMPUTING_REASON);
-		const totals = await messagesOf(db, context);
-		const conversions = await conversionTotals(
-			db,
-			context.facts,
-			context.period.start,
-			context.period.end
-		);
-		const extra = {
-			...provisional(context, PROVISIONAL_DAYS.conversion),
-			...dataQuality(totals),
-			converted: conversions.converted
-		};
-		if (totals.delivered === 0)
-			return { ...emptyFigures(NO_MESSAGES, extra), asOf: totals.latestAt };
-		return {
-			value: (1000 * conversions.netRevenue) / totals.delivered,
-			numerator: conversions.netRevenue,
-			denominator: totals.delivered,
-			n: totals.delivered,
-			asOf: totals.latestAt,
-			extra
-		};
-	}
+	figure: (_converted, revenue, delivered) => [(1000 * revenue) / delivered, revenue, delivered]
 });
 
 export const ENGAGEMENT_METRICS: readonly MetricEntry[] = [

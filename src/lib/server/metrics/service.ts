@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { DB, RollupMeasure } from '../db/schema';
 import { sumMeasures } from '../rollups/read';
-import { defineMetric, emptyFigures, type MetricEntry, type MetricFigures } from './catalog-entry';
+import {
+	defineMetric,
+	emptyFigures,
+	medianBin,
+	type MetricEntry,
+	type MetricFigures
+} from './catalog-entry';
 import type { Period } from './period';
 
 /**
@@ -168,15 +174,8 @@ export const timeToResolution = defineMetric({
 		const measures = TTR_BINS.map((h) => `ttr_bin_${h}` as const);
 		const { values, latestAt } = await sumMeasures(db, measures, period.start, period.end);
 		const counts = TTR_BINS.map((h) => values.get(`ttr_bin_${h}`) ?? 0);
-		const total = counts.reduce((a, b) => a + b, 0);
+		const { index, total } = medianBin(counts);
 		if (total <= 0) return { ...emptyFigures(NO_RESOLVED), asOf: latestAt };
-		const rank = Math.ceil(total / 2);
-		let seen = 0;
-		let index = 0;
-		for (; index < counts.length; index++) {
-			seen += counts[index] ?? 0;
-			if (seen >= rank) break;
-		}
 		const bin = binOf(TTR_BINS[index] ?? 0);
 		const value = bin.to === null ? bin.from : (bin.from + bin.to) / 2;
 		return {

@@ -1,4 +1,4 @@
-import { COMPUTING_REASON, defineMetric, emptyFigures } from './catalog-entry';
+import { COMPUTING_REASON, defineMetric, emptyFigures, medianBin } from './catalog-entry';
 import { latestAt, walletOn } from '../rollups/read';
 
 /** PRODUCT.md §3 "Loyalty": our part of what customers say they spend in the category. */
@@ -13,7 +13,7 @@ export const shareOfWallet = defineMetric({
 	async compute(db, { period, facts }) {
 		if (!facts) return emptyFigures(COMPUTING_REASON);
 		const { bins, inconsistent } = await walletOn(db, facts, period.to);
-		const total = bins.reduce((a, b) => a + b, 0);
+		const { index: bin, total } = medianBin(bins);
 		const asOf = await latestAt(db, 'survey_answers', period.end, facts);
 		if (total <= 0) {
 			return {
@@ -22,13 +22,6 @@ export const shareOfWallet = defineMetric({
 				),
 				asOf
 			};
-		}
-		const rank = Math.ceil(total / 2);
-		let seen = 0;
-		let bin = 0;
-		for (; bin < bins.length; bin++) {
-			seen += bins[bin] ?? 0;
-			if (seen >= rank) break;
 		}
 		return {
 			value: bin === 100 ? 1 : (bin + 0.5) / 100,

@@ -1,4 +1,4 @@
-import { COMPUTING_REASON, defineMetric, emptyFigures } from './catalog-entry';
+import { COMPUTING_REASON, defineMetric, emptyFigures, medianBin } from './catalog-entry';
 import { beforeHistory, NO_ORDERS_REASON } from './history';
 import { latestAt, tenureOn } from '../rollups/read';
 
@@ -18,16 +18,9 @@ export const tenure = defineMetric({
 		if (period.to < historyStart) return beforeHistory(historyStart);
 		if (!facts) return emptyFigures(COMPUTING_REASON);
 		const bins = await tenureOn(db, facts, period.to);
-		const total = bins.reduce((a, b) => a + b, 0);
+		const { index: bin, total } = medianBin(bins);
 		const asOf = await latestAt(db, 'order_rows', period.end, facts);
 		if (total <= 0) return { ...emptyFigures('No customer is active on this day.'), asOf };
-		const rank = Math.ceil(total / 2);
-		let seen = 0;
-		let bin = 0;
-		for (; bin < bins.length; bin++) {
-			seen += bins[bin] ?? 0;
-			if (seen >= rank) break;
-		}
 		return {
 			value: bin + 0.5,
 			numerator: null,

@@ -267,21 +267,7 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 		on conflict (generation, bucket)
 		do update set purchase_days = rollup_purchase.purchase_days + excluded.purchase_days
 	`.execute(trx);
-	await sql`
-		insert into rollup_spell_edge (generation, day, starts, ends)
-		select ${g}::int, day, ${sign}::int * sum(starts), ${sign}::int * sum(ends)
-		from (
-			select start_day as day, 1 as starts, 0 as ends
-			from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
-			union all
-			select end_day, 0, 1
-			from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
-		) edges
-		group by day
-		on conflict (generation, day) do update set
-			starts = rollup_spell_edge.starts + excluded.starts,
-			ends = rollup_spell_edge.ends + excluded.ends
-	`.execute(trx);
+	await moveSpellEdges(trx, g, ids, sign, 'rc_spell', 'rollup_spell_edge');
 	// Cohorts: offsets in whole months from the month of the first purchase.
 	await sql`
 		with cohort_member as (
@@ -332,21 +318,7 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			passives = rollup_nps.passives + excluded.passives,
 			detractors = rollup_nps.detractors + excluded.detractors
 	`.execute(trx);
-	await sql`
-		insert into rollup_loyal_edge as r (generation, day, starts, ends)
-		select ${g}::int, day, ${sign}::int * sum(starts), ${sign}::int * sum(ends)
-		from (
-			select start_day as day, 1 as starts, 0 as ends
-			from rc_loyal where generation = ${g}::int and customer_id = any(${idArray})
-			union all
-			select end_day, 0, 1
-			from rc_loyal where generation = ${g}::int and customer_id = any(${idArray})
-		) edges
-		group by day
-		on conflict (generation, day) do update set
-			starts = r.starts + excluded.starts,
-			ends = r.ends + excluded.ends
-	`.execute(trx);
+	await moveSpellEdges(trx, g, ids, sign, 'rc_loyal', 'rollup_loyal_edge');
 	await sql`
 		insert into rollup_scv_edge as r (generation, day, customers, complete)
 		select ${g}::int, day, ${sign}::int * sum(customers), ${sign}::int * sum(complete)
@@ -429,4 +401,31 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			repeaters = rollup_first.repeaters + excluded.repeaters
 	`.execute(trx);
 	await moveConversionAggregates(trx, g, ids, sign);
+}
+
+/** Spells as +1 on their start day and −1 (an end) on their end day, per day. */
+async function moveSpellEdges(
+	trx: Db,
+	g: number,
+	ids: number[],
+	sign: 1 | -1,
+	spells: 'rc_spell' | 'rc_loyal',
+	edges: 'rollup_spell_edge' | 'rollup_loyal_edge'
+): Promise<void> {
+	const idArray = sql`${ids}::bigint[]`;
+	await sql`
+		insert into ${sql.table(edges)} as r (generation, day, starts, ends)
+		select ${g}::int, day, ${sign}::int * sum(starts), ${sign}::int * sum(ends)
+		from (
+			select start_day as day, 1 as starts, 0 as ends
+			from ${sql.table(spells)} where generation = ${g}::int and customer_id = any(${idArray})
+			union all
+			select end_day, 0, 1
+			from ${sql.table(spells)} where generation = ${g}::int and customer_id = any(${idArray})
+		) edges
+		group by day
+		on conflict (generation, day) do update set
+			starts = r.starts + excluded.starts,
+			ends = r.ends + excluded.ends
+	`.execute(trx);
 }

@@ -159,53 +159,36 @@ async function moveMessageAggregates(
 ): Promise<void> {
 	const n = (condition: string) =>
 		sql`${sign}::int * count(*) filter (where delivered and ${sql.raw(condition)})`;
-	await sql`
-		insert into rollup_message as r (bucket, delivered, raw_opened, human_opened, human_engaged,
-			human_clicked, replied, unsubscribed, complained, undelivered_events, latest_at, conflicting)
-		select bucket, ${n('true')}, ${n('raw_open')}, ${n('human_open')},
-			${n('(human_open or human_click or replied)')}, ${n('human_click')}, ${n('replied')},
-			${n('unsubscribed')}, ${n('complained')}, ${sign}::int * sum(undelivered_events),
-			max(latest_at), ${n('conflicting')}
-		from rc_message
-		where ${picked}
-		group by bucket
-		on conflict (bucket) do update set
-			delivered = r.delivered + excluded.delivered,
-			raw_opened = r.raw_opened + excluded.raw_opened,
-			human_opened = r.human_opened + excluded.human_opened,
-			human_engaged = r.human_engaged + excluded.human_engaged,
-			human_clicked = r.human_clicked + excluded.human_clicked,
-			replied = r.replied + excluded.replied,
-			unsubscribed = r.unsubscribed + excluded.unsubscribed,
-			complained = r.complained + excluded.complained,
-			undelivered_events = r.undelivered_events + excluded.undelivered_events,
-			conflicting = r.conflicting + excluded.conflicting,
-			latest_at = greatest(r.latest_at, excluded.latest_at)
-	`.execute(trx);
-	// the same per UTC day (rollup_message_day), so that long ranges read few rows
-	await sql`
-		insert into rollup_message_day as r (day, delivered, raw_opened, human_opened, human_engaged,
-			human_clicked, replied, unsubscribed, complained, undelivered_events, latest_at, conflicting)
-		select (bucket at time zone 'UTC')::date, ${n('true')}, ${n('raw_open')}, ${n('human_open')},
-			${n('(human_open or human_click or replied)')}, ${n('human_click')}, ${n('replied')},
-			${n('unsubscribed')}, ${n('complained')}, ${sign}::int * sum(undelivered_events),
-			max(latest_at), ${n('conflicting')}
-		from rc_message
-		where ${picked}
-		group by 1
-		on conflict (day) do update set
-			delivered = r.delivered + excluded.delivered,
-			raw_opened = r.raw_opened + excluded.raw_opened,
-			human_opened = r.human_opened + excluded.human_opened,
-			human_engaged = r.human_engaged + excluded.human_engaged,
-			human_clicked = r.human_clicked + excluded.human_clicked,
-			replied = r.replied + excluded.replied,
-			unsubscribed = r.unsubscribed + excluded.unsubscribed,
-			complained = r.complained + excluded.complained,
-			undelivered_events = r.undelivered_events + excluded.undelivered_events,
-			conflicting = r.conflicting + excluded.conflicting,
-			latest_at = greatest(r.latest_at, excluded.latest_at)
-	`.execute(trx);
+	// per 15-minute bucket, and per UTC day (rollup_message_day) so that long ranges read few rows
+	for (const [table, key] of [
+		['rollup_message', sql`bucket`],
+		['rollup_message_day', sql`(bucket at time zone 'UTC')::date`]
+	] as const) {
+		await sql`
+			insert into ${sql.table(table)} as r (${sql.raw(table === 'rollup_message' ? 'bucket' : 'day')},
+				delivered, raw_opened, human_opened, human_engaged, human_clicked, replied, unsubscribed,
+				complained, undelivered_events, latest_at, conflicting)
+			select ${key}, ${n('true')}, ${n('raw_open')}, ${n('human_open')},
+				${n('(human_open or human_click or replied)')}, ${n('human_click')}, ${n('replied')},
+				${n('unsubscribed')}, ${n('complained')}, ${sign}::int * sum(undelivered_events),
+				max(latest_at), ${n('conflicting')}
+			from rc_message
+			where ${picked}
+			group by 1
+			on conflict (${sql.raw(table === 'rollup_message' ? 'bucket' : 'day')}) do update set
+				delivered = r.delivered + excluded.delivered,
+				raw_opened = r.raw_opened + excluded.raw_opened,
+				human_opened = r.human_opened + excluded.human_opened,
+				human_engaged = r.human_engaged + excluded.human_engaged,
+				human_clicked = r.human_clicked + excluded.human_clicked,
+				replied = r.replied + excluded.replied,
+				unsubscribed = r.unsubscribed + excluded.unsubscribed,
+				complained = r.complained + excluded.complained,
+				undelivered_events = r.undelivered_events + excluded.undelivered_events,
+				conflicting = r.conflicting + excluded.conflicting,
+				latest_at = greatest(r.latest_at, excluded.latest_at)
+		`.execute(trx);
+	}
 }
 
 /**
