@@ -401,6 +401,7 @@ export interface RcMessageTable {
 	undelivered_events: number;
 	latest_at: Instant;
 	conflicting: ColumnType<boolean, boolean | undefined, boolean>;
+	consent_violation: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface RollupMessageTable {
@@ -416,6 +417,7 @@ export interface RollupMessageTable {
 	undelivered_events: number;
 	latest_at: Instant | null;
 	conflicting: ColumnType<number, number | undefined, number>;
+	consent_violations: ColumnType<number, number | undefined, number>;
 }
 
 /** rollup_message summed per UTC day. */
@@ -431,6 +433,7 @@ export interface RollupMessageDayTable {
 	complained: number;
 	undelivered_events: number;
 	conflicting: number;
+	consent_violations: ColumnType<number, number | undefined, number>;
 	latest_at: Instant | null;
 }
 

@@ -1,6 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
+import {
+	JOURNEY_FACT_TABLES,
+	JOURNEY_ROLLUP_TABLES,
+	moveJourneyAggregates,
+	writeJourneyFacts
+} from './journey';
 import { moveConversionAggregates, writeConversions } from './messages';
+import {
+	moveSinglePurchaseAggregates,
+	SINGLE_PURCHASE_FACT_TABLES,
+	SINGLE_PURCHASE_ROLLUP_TABLES,
+	writeSinglePurchaseFacts
+} from './single-purchase';
 
 /** Days after the first purchase day in which a second purchase day makes a repeat (PRODUCT.md §3). */
 export const REPEAT_WINDOW_DAYS = 90;
@@ -22,6 +34,39 @@ export interface GenerationSpec {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/** The per-customer fact tables of a generation: a recomputed customer's rows are rewritten. */
+export const GENERATION_FACT_TABLES: readonly string[] = [
+	'rc_purchase_day',
+	'rc_spell',
+	'rc_customer',
+	'rc_customer_month',
+	'rc_nps',
+	'rc_answer',
+	'rc_wallet',
+	'rc_loyal',
+	'rc_scv',
+	'rc_conversion',
+	...JOURNEY_FACT_TABLES,
+	...SINGLE_PURCHASE_FACT_TABLES
+];
+
+/** The aggregate tables of a generation, moved by the difference of the facts. */
+export const GENERATION_ROLLUP_TABLES: readonly string[] = [
+	'rollup_nps',
+	'rollup_answer',
+	'rollup_wallet_edge',
+	'rollup_tenure_edge',
+	'rollup_loyal_edge',
+	'rollup_scv_edge',
+	'rollup_cohort',
+	'rollup_purchase',
+	'rollup_spell_edge',
+	'rollup_first',
+	'rollup_conversion',
+	...JOURNEY_ROLLUP_TABLES,
+	...SINGLE_PURCHASE_ROLLUP_TABLES
+];
+
 /**
  * Recomputes the customer facts of `customerIds` in one generation and moves the aggregates by the
  * difference: subtract what the customers' current facts contribute, replace the facts from the raw
@@ -36,23 +81,11 @@ export async function recomputeCustomers(
 	if (customerIds.length === 0) return;
 	const ids = [...customerIds];
 	await moveAggregates(trx, spec.generation, ids, -1);
-	for (const table of [
-		'rc_purchase_day',
-		'rc_spell',
-		'rc_customer',
-		'rc_customer_month',
-		'rc_nps',
-		'rc_answer',
-		'rc_wallet',
-		'rc_loyal',
-		'rc_scv',
-		'rc_conversion'
-	] as const) {
-		await trx
-			.deleteFrom(table)
-			.where('generation', '=', spec.generation)
-			.where('customer_id', 'in', ids)
-			.execute();
+	for (const table of GENERATION_FACT_TABLES) {
+		await sql`
+			delete from ${sql.table(table)}
+			where generation = ${spec.generation}::int and customer_id = any(${sql`${ids}::bigint[]`})
+		`.execute(trx);
 	}
 	await writeFacts(trx, spec, ids);
 	await moveAggregates(trx, spec.generation, ids, 1);
@@ -253,6 +286,8 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		group by 2, 3
 	`.execute(trx);
 	await writeConversions(trx, g, ids);
+	await writeJourneyFacts(trx, spec, ids);
+	await writeSinglePurchaseFacts(trx, spec, ids);
 }
 
 /** Adds (sign 1) or subtracts (sign −1) what the customers' facts contribute to the aggregates. */
@@ -401,6 +436,8 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			repeaters = rollup_first.repeaters + excluded.repeaters
 	`.execute(trx);
 	await moveConversionAggregates(trx, g, ids, sign);
+	await moveJourneyAggregates(trx, g, ids, sign);
+	await moveSinglePurchaseAggregates(trx, g, ids, sign);
 }
 
 /** Spells as +1 on their start day and −1 (an end) on their end day, per day. */

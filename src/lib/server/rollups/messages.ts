@@ -124,7 +124,7 @@ export async function recomputeMessages(trx: Db, keys: readonly MessageKey[]): P
 	await sql`
 		insert into rc_message (customer_id, channel, message_ref, bucket, delivered, raw_open,
 			human_open, human_click, replied, unsubscribed, complained, undelivered_events, latest_at,
-			conflicting)
+			conflicting, consent_violation)
 		select customer_id, channel, message_ref,
 			rollup_bucket(coalesce(min(delivered_at),
 				min(occurred_at) filter (where type in ('opened', 'clicked')))),
@@ -144,7 +144,17 @@ export async function recomputeMessages(trx: Db, keys: readonly MessageKey[]): P
 					select 1 from service_case sc
 					where sc.customer_id = c.customer_id and sc.opened_at <= min(c.delivered_at)
 						and (sc.resolved_at is null or sc.resolved_at > min(c.delivered_at))
-				)
+				),
+			-- a marketing message delivered while the customer's latest consent change for the
+			-- channel (at or before the delivery; an opt-out wins a tie) was an opt-out
+			coalesce(bool_or(type = 'delivered' and message_purpose = 'marketing'), false)
+				and coalesce((
+					select cs.status = 'opted_out' from consent cs
+					where cs.customer_id = c.customer_id and cs.channel = c.channel
+						and cs.changed_at <= min(c.delivered_at)
+					order by cs.changed_at desc, cs.status = 'opted_out' desc
+					limit 1
+				), false)
 		from (${classifiedEvents(scope)}) c
 		group by customer_id, channel, message_ref
 		having min(delivered_at) is not null or count(*) filter (where type in ('opened', 'clicked')) > 0
@@ -167,11 +177,11 @@ async function moveMessageAggregates(
 		await sql`
 			insert into ${sql.table(table)} as r (${sql.raw(table === 'rollup_message' ? 'bucket' : 'day')},
 				delivered, raw_opened, human_opened, human_engaged, human_clicked, replied, unsubscribed,
-				complained, undelivered_events, latest_at, conflicting)
+				complained, undelivered_events, latest_at, conflicting, consent_violations)
 			select ${key}, ${n('true')}, ${n('raw_open')}, ${n('human_open')},
 				${n('(human_open or human_click or replied)')}, ${n('human_click')}, ${n('replied')},
 				${n('unsubscribed')}, ${n('complained')}, ${sign}::int * sum(undelivered_events),
-				max(latest_at), ${n('conflicting')}
+				max(latest_at), ${n('conflicting')}, ${n('consent_violation')}
 			from rc_message
 			where ${picked}
 			group by 1
@@ -186,6 +196,7 @@ async function moveMessageAggregates(
 				complained = r.complained + excluded.complained,
 				undelivered_events = r.undelivered_events + excluded.undelivered_events,
 				conflicting = r.conflicting + excluded.conflicting,
+				consent_violations = r.consent_violations + excluded.consent_violations,
 				latest_at = greatest(r.latest_at, excluded.latest_at)
 		`.execute(trx);
 	}

@@ -279,6 +279,8 @@ export interface MessageTotals {
 	undeliveredEvents: number;
 	/** Marketing messages delivered while their customer had a service case open. */
 	conflicting: number;
+	/** Marketing messages delivered while their customer had opted out of the channel. */
+	consentViolations: number;
 	latestAt: Date | null;
 }
 
@@ -298,7 +300,7 @@ export async function messageTotals(
 		if (dayStart >= dayEnd) dayStart = dayEnd = end;
 		const date = (at: Date) => at.toISOString().slice(0, 10);
 		const columns = sql.raw(
-			'delivered, raw_opened, human_opened, human_engaged, human_clicked, replied, unsubscribed, complained, undelivered_events, conflicting, latest_at'
+			'delivered, raw_opened, human_opened, human_engaged, human_clicked, replied, unsubscribed, complained, undelivered_events, conflicting, consent_violations, latest_at'
 		);
 		const result = await sql<Record<string, string | Date | null>>`
 			select sum(delivered)::text as delivered, sum(raw_opened)::text as raw_opened,
@@ -306,7 +308,8 @@ export async function messageTotals(
 				sum(human_clicked)::text as human_clicked, sum(replied)::text as replied,
 				sum(unsubscribed)::text as unsubscribed, sum(complained)::text as complained,
 				sum(undelivered_events)::text as undelivered_events,
-				sum(conflicting)::text as conflicting, max(latest_at) as latest_at
+				sum(conflicting)::text as conflicting,
+				sum(consent_violations)::text as consent_violations, max(latest_at) as latest_at
 			from (
 				select ${columns} from rollup_message_day
 				where day >= ${date(dayStart)}::date and day < ${date(dayEnd)}::date
@@ -329,6 +332,7 @@ export async function messageTotals(
 			complained: get(row?.complained),
 			undeliveredEvents: get(row?.undelivered_events),
 			conflicting: get(row?.conflicting),
+			consentViolations: get(row?.consent_violations),
 			latestAt: row?.latest_at ? new Date(row.latest_at) : null
 		};
 	};

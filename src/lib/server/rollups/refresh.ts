@@ -2,7 +2,12 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import { nextChunkSize } from '../db/chunked';
 import { getSettings } from '../settings';
-import { recomputeCustomers, type GenerationSpec } from './facts';
+import {
+	GENERATION_FACT_TABLES,
+	GENERATION_ROLLUP_TABLES,
+	recomputeCustomers,
+	type GenerationSpec
+} from './facts';
 import { recomputeQueuedMessages } from './messages';
 
 /**
@@ -287,29 +292,7 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 	if (!retired) return 0;
 	const g = retired.generation;
 	let deleted = 0;
-	for (const table of [
-		'rc_purchase_day',
-		'rc_spell',
-		'rc_customer',
-		'rc_customer_month',
-		'rc_nps',
-		'rollup_nps',
-		'rc_answer',
-		'rollup_answer',
-		'rc_wallet',
-		'rollup_wallet_edge',
-		'rollup_tenure_edge',
-		'rc_loyal',
-		'rollup_loyal_edge',
-		'rc_scv',
-		'rollup_scv_edge',
-		'rollup_cohort',
-		'rollup_purchase',
-		'rollup_spell_edge',
-		'rollup_first',
-		'rc_conversion',
-		'rollup_conversion'
-	] as const) {
+	for (const table of [...GENERATION_FACT_TABLES, ...GENERATION_ROLLUP_TABLES]) {
 		const result = await sql`
 			delete from ${sql.table(table)}
 			where generation = ${g}::int and ctid = any(array(
