@@ -59,7 +59,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 		`alter table rc_message add column consent_violation boolean not null default false`,
 		`alter table rollup_message add column consent_violations bigint not null default 0`,
 		`alter table rollup_message_day add column consent_violations bigint not null default 0`,
-		consentQueue(`(select * from consent where status = 'opted_out')`)
+		consentQueue(`(select * from consent where status = 'opted_out') opted_out`)
 	]);
 }
 

@@ -290,6 +290,9 @@ describe('the executive board in a browser', () => {
 			expect(await opens.getByRole('row').filter({ hasText: 'GoogleImageProxy' }).count()).toBe(1);
 			const clicks = page.getByRole('table', { name: /Agents whose clicks are machine clicks/ });
 			expect(await clicks.getByRole('row').filter({ hasText: 'Mimecast' }).count()).toBe(1);
+			const weights = page.getByRole('table', { name: 'Weights of meaningful interactions' });
+			const order = weights.getByRole('row').filter({ hasText: 'Order' });
+			expect(await order.getByRole('cell').nth(1).innerText()).toBe('5');
 			await page.screenshot({ path: path.join(SCREENSHOTS, 'definitions.png'), fullPage: true });
 		} finally {
 			await browser.close();

@@ -36,6 +36,7 @@ export async function addOrder(
 		source?: string;
 		orderRef?: string;
 		refersTo?: string;
+		channel?: string;
 	} = {}
 ): Promise<void> {
 	const amount = options.amount ?? (options.kind && options.kind !== 'order' ? '-10' : '10');
@@ -51,6 +52,7 @@ export async function addOrder(
 			currency: 'USD',
 			reporting_amount: amount,
 			refers_to: options.refersTo ?? null,
+			channel: options.channel ?? null,
 			ordered_at: at
 		})
 		.execute();
@@ -120,6 +122,27 @@ export async function addSurvey(
 			nps: answer.nps ?? null,
 			csat: answer.csat ?? null,
 			effort: answer.effort ?? null
+		})
+		.execute();
+}
+
+/** A consent change; `at` is an ISO 8601 instant with its offset. */
+export async function addConsent(
+	db: Kysely<DB>,
+	customerId: number,
+	at: string,
+	channel: string,
+	status: 'opted_in' | 'opted_out'
+): Promise<void> {
+	await db
+		.insertInto('consent')
+		.values({
+			customer_id: customerId,
+			origin_customer_id: customerId,
+			source: 'fixture',
+			channel,
+			status,
+			changed_at: at
 		})
 		.execute();
 }

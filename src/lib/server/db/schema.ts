@@ -584,4 +584,36 @@ export interface DB {
 	rollup_loyal_edge: RollupLoyalEdgeTable;
 	rc_scv: RcScvTable;
 	rollup_scv_edge: RollupScvEdgeTable;
+	rc_revenue_day: RcRevenueDayTable;
+	rc_contact_week: RcContactWeekTable;
+	rc_interaction_day: RcInteractionDayTable;
+	rc_multichannel: RcLoyalTable;
+	rollup_multichannel_edge: RollupLoyalEdgeTable;
+}
+
+/** Net revenue per customer and local date. */
+export interface RcRevenueDayTable {
+	generation: number;
+	customer_id: number;
+	day: LocalDate;
+	net_revenue: string;
+}
+
+/** Marketing messages per customer and local ISO week; bit i of the mask = weekday i had one. */
+export interface RcContactWeekTable {
+	generation: number;
+	customer_id: number;
+	week_start: LocalDate;
+	messages: number;
+	day_mask: number;
+}
+
+/** Meaningful interactions per customer, local date and channel, with their summed weight. */
+export interface RcInteractionDayTable {
+	generation: number;
+	customer_id: number;
+	day: LocalDate;
+	channel: string;
+	interactions: number;
+	weight: string;
 }

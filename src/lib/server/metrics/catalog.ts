@@ -4,6 +4,7 @@ import type { MetricEntry, TableMetricEntry } from './catalog-entry';
 import { churnRate } from './churn-rate';
 import { cohortRetention } from './cohort-retention';
 import { conflictingContacts } from './conflicting-contacts';
+import { consentViolations, contactPressureOverCap } from './contact-pressure';
 import {
 	casesOpenedToday,
 	messagesDeliveredToday,
@@ -14,6 +15,8 @@ import {
 } from './daily-counts';
 import { ENGAGEMENT_METRICS } from './engagement';
 import { loyalCustomerShare } from './loyal-customer-share';
+import { multichannelEngagedShare } from './multichannel-engaged-share';
+import { netRevenueRetention } from './net-revenue-retention';
 import { LOYALTY_METRICS } from './loyalty';
 import { nps } from './nps';
 import { purchaseFrequency } from './purchase-frequency';
@@ -28,9 +31,11 @@ export const metricCatalog: readonly MetricEntry[] = [
 	activeCustomers,
 	repeatPurchaseRate,
 	churnRate,
+	netRevenueRetention,
 	averageOrderValue,
 	purchaseFrequency,
 	...ENGAGEMENT_METRICS,
+	multichannelEngagedShare,
 	nps,
 	...LOYALTY_METRICS,
 	shareOfWallet,
@@ -38,6 +43,8 @@ export const metricCatalog: readonly MetricEntry[] = [
 	tenure,
 	...SERVICE_METRICS,
 	conflictingContacts,
+	contactPressureOverCap,
+	consentViolations,
 	scvCompleteness,
 	purchasesToday,
 	netRevenueToday,

@@ -1,6 +1,9 @@
 import { metricCatalog, TABLE_METRICS } from './catalog';
 import {
 	ATTRIBUTION_HOURS,
+	ENGAGEMENT_HALF_LIFE_DAYS,
+	INTERACTION_WEIGHTS,
+	type InteractionWeight,
 	LINK_SCANNER_AGENTS,
 	MACHINE_CLICK_SECONDS,
 	MACHINE_OPEN_AGENTS,
@@ -25,6 +28,7 @@ export interface CatalogDescription {
 		messageWindowDays: number;
 		attributionHours: number;
 	};
+	engagementScore: { weights: InteractionWeight[]; halfLifeDays: number };
 }
 
 /** The catalog as the definitions page shows it: every metric and the engagement rule tables. */
@@ -53,6 +57,7 @@ export function catalogDescription(): CatalogDescription {
 			machineClickSeconds: MACHINE_CLICK_SECONDS,
 			messageWindowDays: MESSAGE_WINDOW_DAYS,
 			attributionHours: ATTRIBUTION_HOURS
-		}
+		},
+		engagementScore: { weights: [...INTERACTION_WEIGHTS], halfLifeDays: ENGAGEMENT_HALF_LIFE_DAYS }
 	};
 }

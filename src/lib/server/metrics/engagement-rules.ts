@@ -68,3 +68,67 @@ export function agentPatterns(rules: readonly UserAgentRule[]): {
 			.map((r) => `%${r.pattern.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
 	};
 }
+
+/** A kind of meaningful interaction (PRODUCT.md §3: the engagement score and multichannel share). */
+export type InteractionKind =
+	'human_click' | 'reply' | 'visit' | 'order' | 'survey_answer' | 'service_contact';
+
+export interface InteractionWeight {
+	kind: InteractionKind;
+	label: string;
+	weight: number;
+	/** Which rows count, in plain words. */
+	counts: string;
+}
+
+/**
+ * The engagement score's weights, a catalog table shown in the UI: score = Σ weight × 2^(−age in
+ * days / 30) over a customer's meaningful interactions. An order says most, a reply more than a
+ * click; a visit or a service contact is a light touch. Machine opens and clicks count nowhere, and
+ * opens (which proxies fake) not at all.
+ */
+export const INTERACTION_WEIGHTS: readonly InteractionWeight[] = [
+	{
+		kind: 'order',
+		label: 'Order',
+		weight: 5,
+		counts: 'a row of kind order (not refunds or cancellations), in its channel'
+	},
+	{ kind: 'reply', label: 'Reply', weight: 3, counts: 'a replied event, in its channel' },
+	{
+		kind: 'survey_answer',
+		label: 'Survey answer',
+		weight: 2,
+		counts: 'any survey response, in the channel "survey"'
+	},
+	{
+		kind: 'human_click',
+		label: 'Human click',
+		weight: 1,
+		counts:
+			'a clicked event that is not a machine click (flagged, a link scanner, or within 10 s of its message’s delivery)'
+	},
+	{
+		kind: 'visit',
+		label: 'Visit',
+		weight: 1,
+		counts: 'a visit or portal_login event, in its channel'
+	},
+	{
+		kind: 'service_contact',
+		label: 'Service contact',
+		weight: 1,
+		counts: 'a call or chat event, or a service case opened, in its channel'
+	}
+];
+
+/** The engagement score halves every this many days of an interaction's age. */
+export const ENGAGEMENT_HALF_LIFE_DAYS = 30;
+/** Multichannel: meaningful interactions in ≥ 2 channels within this many days to the day. */
+export const MULTICHANNEL_WINDOW_DAYS = 30;
+
+export function interactionWeight(kind: InteractionKind): number {
+	const entry = INTERACTION_WEIGHTS.find((w) => w.kind === kind);
+	if (!entry) throw new Error(`no weight for ${kind}`);
+	return entry.weight;
+}

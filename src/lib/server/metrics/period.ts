@@ -210,7 +210,7 @@ function shiftMonths(date: LocalDate, months: number): LocalDate {
 	return format({ y: ny, m: nm, d: Math.min(d, daysInMonth(ny, nm)) });
 }
 
-function sameDateYearEarlier(date: LocalDate): LocalDate {
+export function sameDateYearEarlier(date: LocalDate): LocalDate {
 	const { y, m, d } = parseAs(date, 'date');
 	return format({ y: y - 1, m, d: Math.min(d, daysInMonth(y - 1, m)) });
 }

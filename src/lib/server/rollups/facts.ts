@@ -6,6 +6,11 @@ import {
 	moveJourneyAggregates,
 	writeJourneyFacts
 } from './journey';
+import {
+	INTERACTION_FACT_TABLES,
+	INTERACTION_ROLLUP_TABLES,
+	writeInteractionFacts
+} from './interactions';
 import { moveConversionAggregates, writeConversions } from './messages';
 import {
 	moveSinglePurchaseAggregates,
@@ -46,6 +51,7 @@ export const GENERATION_FACT_TABLES: readonly string[] = [
 	'rc_loyal',
 	'rc_scv',
 	'rc_conversion',
+	...INTERACTION_FACT_TABLES,
 	...JOURNEY_FACT_TABLES,
 	...SINGLE_PURCHASE_FACT_TABLES
 ];
@@ -63,6 +69,7 @@ export const GENERATION_ROLLUP_TABLES: readonly string[] = [
 	'rollup_spell_edge',
 	'rollup_first',
 	'rollup_conversion',
+	...INTERACTION_ROLLUP_TABLES,
 	...JOURNEY_ROLLUP_TABLES,
 	...SINGLE_PURCHASE_ROLLUP_TABLES
 ];
@@ -286,6 +293,7 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		group by 2, 3
 	`.execute(trx);
 	await writeConversions(trx, g, ids);
+	await writeInteractionFacts(trx, spec, ids);
 	await writeJourneyFacts(trx, spec, ids);
 	await writeSinglePurchaseFacts(trx, spec, ids);
 }
@@ -436,6 +444,7 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 			repeaters = rollup_first.repeaters + excluded.repeaters
 	`.execute(trx);
 	await moveConversionAggregates(trx, g, ids, sign);
+	await moveSpellEdges(trx, g, ids, sign, 'rc_multichannel', 'rollup_multichannel_edge');
 	await moveJourneyAggregates(trx, g, ids, sign);
 	await moveSinglePurchaseAggregates(trx, g, ids, sign);
 }
@@ -446,8 +455,8 @@ async function moveSpellEdges(
 	g: number,
 	ids: number[],
 	sign: 1 | -1,
-	spells: 'rc_spell' | 'rc_loyal',
-	edges: 'rollup_spell_edge' | 'rollup_loyal_edge'
+	spells: 'rc_spell' | 'rc_loyal' | 'rc_multichannel',
+	edges: 'rollup_spell_edge' | 'rollup_loyal_edge' | 'rollup_multichannel_edge'
 ): Promise<void> {
 	const idArray = sql`${ids}::bigint[]`;
 	await sql`

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, RollupMeasure } from '../db/schema';
 import { addDays, type LocalDate } from '../metrics/period';
+import { ENGAGEMENT_HALF_LIFE_DAYS } from '../metrics/engagement-rules';
 import type { GenerationSpec } from './facts';
 import { liveGeneration } from './refresh';
 
@@ -549,4 +550,165 @@ export async function scvOn(
 	return i < 0
 		? { customers: 0, complete: 0 }
 		: { customers: totals.customers[i] ?? 0, complete: totals.complete[i] ?? 0 };
+}
+
+/** Customers in a spell on a local date, from a table of per-day spell starts and ends. */
+async function spellsOn(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	table: 'rollup_multichannel_edge',
+	day: LocalDate
+): Promise<number> {
+	const totals = await memoized(g, table, async () => {
+		const rows = await db
+			.selectFrom(table)
+			.where('generation', '=', g.generation)
+			.select(['day', 'starts', 'ends'])
+			.orderBy('day')
+			.execute();
+		const days: LocalDate[] = [];
+		const counts: number[] = [];
+		let running = 0;
+		for (const row of rows) {
+			running += Number(row.starts) - Number(row.ends);
+			days.push(row.day);
+			counts.push(running);
+		}
+		return { days, counts };
+	});
+	const i = lastOnOrBefore(totals.days, day);
+	return i < 0 ? 0 : (totals.counts[i] ?? 0);
+}
+
+/** Active customers with meaningful interactions in ≥ 2 channels in the 30 days to a date. */
+export function multichannelOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
+	return spellsOn(db, g, 'rollup_multichannel_edge', day);
+}
+
+export interface ContactPressure {
+	/** Customers with a marketing message delivered on a day in [from, to]. */
+	customers: number;
+	/** Of them, those with more than `cap` messages in an ISO week with a day in [from, to]. */
+	overCap: number;
+	/** Their messages in those weeks, counted in full. */
+	messages: number;
+	/** ISO weeks with a day in [from, to]. */
+	weeks: number;
+}
+
+/**
+ * Contact pressure over the local dates [from, to]: every ISO week with a day in the range is read
+ * whole; a customer is in the base when a weekday of theirs with a message falls in the range.
+ * Reads one row per customer and week contacted (the cap applies here, so changing it is free).
+ */
+export async function contactPressure(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	from: LocalDate,
+	to: LocalDate,
+	cap: number
+): Promise<ContactPressure> {
+	const monday = (day: LocalDate) =>
+		addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7));
+	const firstWeek = monday(from);
+	const lastWeek = monday(to);
+	const result = await sql<{ customers: string; over_cap: string; messages: string | null }>`
+		select count(*) filter (where in_range) as customers,
+			count(*) filter (where in_range and top > ${cap}::int) as over_cap,
+			sum(messages) filter (where in_range) as messages
+		from (
+			select customer_id, max(messages) as top, sum(messages) as messages,
+				-- the weekdays of the range in this week: bits lo..hi
+				bool_or(day_mask & (
+					(1 << (least(${to}::date, week_start + 6) - week_start + 1))
+					- (1 << (greatest(${from}::date, week_start) - week_start))
+				) <> 0) as in_range
+			from rc_contact_week
+			where generation = ${g.generation}::int
+				and week_start >= ${firstWeek}::date and week_start <= ${lastWeek}::date
+			group by customer_id
+		) contacted
+	`.execute(db);
+	const row = result.rows[0];
+	const weeks =
+		Math.round(
+			(Date.parse(`${lastWeek}T00:00:00Z`) - Date.parse(`${firstWeek}T00:00:00Z`)) / 604_800_000
+		) + 1;
+	return {
+		customers: Number(row?.customers ?? 0),
+		overCap: Number(row?.over_cap ?? 0),
+		messages: Number(row?.messages ?? 0),
+		weeks
+	};
+}
+
+export interface RevenueRetention {
+	/** Customers with a purchase day in the earlier range. */
+	customers: number;
+	/** Their net revenue in the earlier range … */
+	before: number;
+	/** … and in the later one. */
+	after: number;
+}
+
+/**
+ * Net revenue retention's parts: the customers with a purchase day in [beforeFrom, beforeTo], and
+ * their net revenue then and in [from, to]. Reads the customers' revenue days in both ranges.
+ */
+export async function revenueRetention(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	before: { from: LocalDate; to: LocalDate },
+	after: { from: LocalDate; to: LocalDate }
+): Promise<RevenueRetention> {
+	const result = await sql<{ customers: string; before: string | null; after: string | null }>`
+		with base as (
+			select distinct customer_id from rc_purchase_day
+			where generation = ${g.generation}::int
+				and day >= ${before.from}::date and day <= ${before.to}::date
+		)
+		select (select count(*) from base) as customers,
+			sum(r.net_revenue) filter (
+				where r.day >= ${before.from}::date and r.day <= ${before.to}::date
+			) as before,
+			sum(r.net_revenue) filter (
+				where r.day >= ${after.from}::date and r.day <= ${after.to}::date
+			) as after
+		from rc_revenue_day r
+		join base on base.customer_id = r.customer_id
+		where r.generation = ${g.generation}::int
+			and ((r.day >= ${before.from}::date and r.day <= ${before.to}::date)
+				or (r.day >= ${after.from}::date and r.day <= ${after.to}::date))
+	`.execute(db);
+	const row = result.rows[0];
+	return {
+		customers: Number(row?.customers ?? 0),
+		before: Number(row?.before ?? 0),
+		after: Number(row?.after ?? 0)
+	};
+}
+
+/**
+ * Engagement scores on a local date: Σ weight × 2^(−age in days / 30) over each customer's
+ * meaningful interactions on or before it (age = days from the interaction's local date).
+ */
+export async function engagementScores(
+	db: Kysely<DB>,
+	g: GenerationSpec,
+	day: LocalDate,
+	customerIds: readonly number[]
+): Promise<Map<number, number>> {
+	const scores = new Map<number, number>(customerIds.map((id) => [id, 0]));
+	if (customerIds.length === 0) return scores;
+	const result = await sql<{ customer_id: number; score: string }>`
+		select customer_id,
+			sum(weight * power(2::numeric, -(${day}::date - day)::numeric / ${ENGAGEMENT_HALF_LIFE_DAYS}::int))::text
+				as score
+		from rc_interaction_day
+		where generation = ${g.generation}::int and customer_id = any(${[...customerIds]}::bigint[])
+			and day <= ${day}::date
+		group by customer_id
+	`.execute(db);
+	for (const row of result.rows) scores.set(Number(row.customer_id), Number(row.score));
+	return scores;
 }
