@@ -11,6 +11,7 @@ import {
 	EngagementReference,
 	serviceReference
 } from './helpers/engagement-reference';
+import { addRandomInteractions, InteractionReference } from './helpers/interaction-reference';
 
 /**
  * The property test of the rollups (issue 5): on random data — always with orders at local
@@ -37,6 +38,13 @@ function localDate(at: Date, timeZone: string): string {
 function nextMonth(month: string): string {
 	const [y, m] = month.split('-').map(Number) as [number, number];
 	return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+/** The same local date a year earlier; 29 February becomes 28 February. */
+function yearBefore(day: string): string {
+	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+	const last = new Date(Date.UTC(y - 1, m, 0)).getUTCDate();
+	return `${y - 1}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
 function plusDays(day: string, n: number): string {
@@ -177,12 +185,16 @@ class Reference {
 	}
 
 	activeOn(day: string): number {
+		return this.activeSet(day).size;
+	}
+
+	activeSet(day: string): Set<number> {
 		const from = plusDays(day, -(this.w - 1));
-		let n = 0;
+		const active = new Set<number>();
 		for (const customer of this.days.keys()) {
-			if (this.sortedDays(customer).some((d) => d >= from && d <= day)) n++;
+			if (this.sortedDays(customer).some((d) => d >= from && d <= day)) active.add(customer);
 		}
-		return n;
+		return active;
 	}
 
 	churn(p: Window) {
@@ -592,6 +604,7 @@ async function addRandomCustomers(
 	}
 	await addRandomOrders(db, random, ids, window);
 	await addRandomMessages(db, random, ids, () => randomInstant(random, window.from, window.to));
+	await addRandomInteractions(db, random, ids, () => randomInstant(random, window.from, window.to));
 	return ids;
 }
 
@@ -730,8 +743,10 @@ async function expectAllMatch(
 	label: string,
 	fiscalYearStartMonth = 1
 ) {
-	const ref = new Reference(await readRaw(db), tz, w, NOW);
+	const raw = await readRaw(db);
+	const ref = new Reference(raw, tz, w, NOW);
 	const engagement = await EngagementReference.read(db);
+	const interactions = await InteractionReference.read(db, tz);
 	const service = await serviceReference(db);
 	const ctx = { timeZone: tz, fiscalYearStartMonth, now: NOW };
 	const windows: Window[] = [];
@@ -857,6 +872,40 @@ async function expectAllMatch(
 			6
 		);
 
+		expect((await metric('consent-violations', p)).value, `consent ${at(p)}`).toBe(
+			interactions.consentViolations(p.start!, p.end)
+		);
+		const pressure = await metric('contact-pressure-over-cap', p);
+		const cp = interactions.contactPressure(p.from, p.to, 4);
+		expect(
+			{ n: pressure.numerator ?? 0, d: pressure.denominator ?? 0, ...pressure.extra },
+			`contact pressure ${at(p)}`
+		).toMatchObject({
+			n: cp.overCap,
+			d: cp.customers,
+			messages: cp.messages,
+			weeks: cp.weeks
+		});
+		const multichannel = await metric('multichannel-engaged-share', p);
+		const activeThen = ref.activeSet(p.to);
+		const multi = [...interactions.multichannelOn(p.to)].filter((c) => activeThen.has(c));
+		expect(
+			[multichannel.numerator ?? 0, multichannel.denominator ?? 0],
+			`multichannel ${at(p)}`
+		).toEqual(activeThen.size ? [multi.length, activeThen.size] : [0, 0]);
+		const yearEarlier = { from: yearBefore(p.from), to: yearBefore(p.to) };
+		if (yearEarlier.to >= historyStart) {
+			const nrr = await metric('net-revenue-retention', p);
+			const want = interactions.revenueRetention(yearEarlier, { from: p.from, to: p.to });
+			if (want.customers === 0 || want.before <= 0) {
+				expect(nrr.value, `nrr ${at(p)}`).toBeNull();
+			} else {
+				expect(nrr.n, `nrr n ${at(p)}`).toBe(want.customers);
+				expect(nrr.denominator, `nrr before ${at(p)}`).toBeCloseTo(want.before, 6);
+				expect(nrr.numerator, `nrr after ${at(p)}`).toBeCloseTo(want.after, 6);
+			}
+		}
+
 		const sv = service(p.start!, p.end);
 		expect((await metric('open-cases', p)).value, `open cases ${at(p)}`).toBe(sv.open);
 		const aged = await metric('cases-unresolved-7d', p);
@@ -895,7 +944,6 @@ async function expectAllMatch(
 		expect((await metric('new-customers-today', p)).value, `new ${at(p)}`).toBe(
 			ref.newCustomersOn(p.to)
 		);
-		const raw = await readRaw(db);
 		expect((await metric('messages-delivered-today', p)).value, `delivered ${at(p)}`).toBe(
 			ref.count(raw.delivered, lastDay)
 		);
@@ -972,18 +1020,20 @@ describe.each([11, 23, 97])('rollups against a naive reference (seed %i)', (seed
 		});
 		const more = await addRandomCustomers(db, random, 10);
 		// cases resolved late: the messages delivered after the resolution no longer conflict
-		await sql`
+		const resolvedLate = await sql<{ customer_id: number }>`
 			update service_case set resolved_at = opened_at + interval '1 day'
 			where resolved_at is null and case_id % 2 = 0
+			returning customer_id
 		`.execute(db);
+		const caseCustomers = new Set(resolvedLate.rows.map((r) => r.customer_id)).size;
 		await expect(
 			db.selectFrom('rollup_dirty').select('customer_id').execute()
 		).resolves.not.toHaveLength(0);
 		const first = await refreshRollups(db);
 		expect(first.built).toBe(0);
-		// the 15 old customers that drew a late order, and the 10 new ones
+		// the 15 old customers that drew a late order, the 10 new ones, and those whose cases changed
 		expect(first.customers).toBeGreaterThanOrEqual(10);
-		expect(first.customers).toBeLessThanOrEqual(25);
+		expect(first.customers).toBeLessThanOrEqual(25 + caseCustomers);
 		await expectAllMatch(db, 'America/New_York', 30, 'incremental');
 
 		// a merge moves one customer's rows to another; some orders go away
