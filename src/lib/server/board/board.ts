@@ -11,6 +11,7 @@ import {
 	addDays,
 	addMonths,
 	comparePeriod,
+	dayLabel,
 	localDateOf,
 	monthLabel,
 	periodContaining,
@@ -267,7 +268,7 @@ async function maturedPeriod(
 		}
 		if (figures.extra.beforeHistory === true) break;
 	}
-	return { period: selected, note: maturesOn ? `matures on ${maturesOn}` : null };
+	return { period: selected, note: maturesOn ? `matures on ${dayLabel(maturesOn)}` : null };
 }
 
 async function buildTile(
@@ -305,7 +306,7 @@ async function buildTile(
 			? `${figures.extra.maturing} still maturing`
 			: null,
 		figures.extra.provisional === true && typeof figures.extra.finalOn === 'string'
-			? `provisional until ${figures.extra.finalOn}`
+			? `provisional until ${dayLabel(figures.extra.finalOn)}`
 			: null
 	].filter((v): v is string => Boolean(v));
 	return {

@@ -3,6 +3,7 @@ import {
 	PeriodError,
 	addDays,
 	comparePeriod,
+	dayLabel,
 	daysBetween,
 	isValidTimeZone,
 	localDateOf,
@@ -807,5 +808,12 @@ describe('previousPeriods', () => {
 		expect(previousPeriods(p, 0, now)).toEqual([]);
 		expect(() => previousPeriods(p, -1, now)).toThrow(RangeError);
 		expect(() => previousPeriods(p, 1.5, now)).toThrow(RangeError);
+	});
+});
+
+describe('dayLabel', () => {
+	it('names a local date in words, without a leading zero', () => {
+		expect(dayLabel('2026-12-07')).toBe('7 Dec 2026');
+		expect(dayLabel('2025-02-28')).toBe('28 Feb 2025');
 	});
 });

@@ -67,6 +67,12 @@ export function monthLabel(month: string): string {
 	return `${MONTH_NAMES[Number(month.slice(5, 7)) - 1] ?? ''} ${month.slice(0, 4)}`;
 }
 
+/** '7 Dec 2026' for '2026-12-07'. */
+export function dayLabel(date: LocalDate): string {
+	const month = MONTH_NAMES[Number(date.slice(5, 7)) - 1] ?? '';
+	return `${Number(date.slice(8, 10))} ${month} ${date.slice(0, 4)}`;
+}
+
 function isLeapYear(y: number): boolean {
 	return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
