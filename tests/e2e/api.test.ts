@@ -88,7 +88,9 @@ describe('GET /api/v1/metrics', () => {
 			'messages-delivered-today',
 			'cases-opened-today',
 			'survey-answers-today',
-			'cohort-retention'
+			'cohort-retention',
+			'journey-funnel',
+			'journey-flow'
 		]);
 		for (const metric of metrics) {
 			expect(metric.definition.length).toBeGreaterThan(20);

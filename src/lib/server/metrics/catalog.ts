@@ -14,6 +14,7 @@ import {
 	surveyAnswersToday
 } from './daily-counts';
 import { ENGAGEMENT_METRICS } from './engagement';
+import { journeyFlow, journeyFunnel } from './journey';
 import { loyalCustomerShare } from './loyal-customer-share';
 import { multichannelEngagedShare } from './multichannel-engaged-share';
 import { netRevenueRetention } from './net-revenue-retention';
@@ -55,7 +56,11 @@ export const metricCatalog: readonly MetricEntry[] = [
 ];
 
 /** Metrics that are tables rather than one figure (PRODUCT.md §3: `kind: 'table'`). */
-export const TABLE_METRICS: readonly TableMetricEntry[] = [cohortRetention];
+export const TABLE_METRICS: readonly TableMetricEntry[] = [
+	cohortRetention,
+	journeyFunnel,
+	journeyFlow
+];
 
 export function findMetric(id: string): MetricEntry | undefined {
 	return metricCatalog.find((entry) => entry.id === id);
