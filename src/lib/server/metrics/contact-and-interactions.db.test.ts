@@ -72,17 +72,24 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 		for (const day of ['16', '17', '18', '19', '20'])
 			await deliver(db, p6, `2026-03-${day}`, { purpose: 'transactional' });
 		await addConsent(db, p6, '2026-03-01T00:00:00Z', 'email', 'opted_out');
+		// P7: one message on 20 Mar; an opt-in and an opt-out at the same instant before it: the
+		// opt-out wins, a violation.
+		const p7 = await addCustomer(db);
+		await deliver(db, p7, '2026-03-20');
+		await addConsent(db, p7, '2026-03-15T00:00:00Z', 'email', 'opted_in');
+		await addConsent(db, p7, '2026-03-15T00:00:00Z', 'email', 'opted_out');
 		await refreshRollups(db);
 	});
 	afterAll(() => database.close());
 
 	it('counts customers with a week over the cap among those contacted in the period', async () => {
 		const figure = await march('contact-pressure-over-cap');
-		// base P1 P2 P4 P5; over the cap P1 P2 P5; their messages 5 + 6 + 4 + 5 over 4 × 6 weeks
-		expect(figure).toMatchObject({ numerator: 3, denominator: 4, n: 4 });
-		expect(figure.value).toBeCloseTo(3 / 4, 12);
-		expect(figure.extra).toMatchObject({ cap: 4, weeks: 6, messages: 20 });
-		expect(figure.extra.messagesPerCustomerWeek).toBeCloseTo(20 / 24, 12);
+		// base P1 P2 P4 P5 P7; over the cap P1 P2 P5; their messages 5 + 6 + 4 + 5 + 1 over
+		// 5 customers × 6 weeks
+		expect(figure).toMatchObject({ numerator: 3, denominator: 5, n: 5 });
+		expect(figure.value).toBeCloseTo(3 / 5, 12);
+		expect(figure.extra).toMatchObject({ cap: 4, weeks: 6, messages: 21 });
+		expect(figure.extra.messagesPerCustomerWeek).toBeCloseTo(21 / 30, 12);
 	});
 
 	it('applies a changed cap at once', async () => {
@@ -90,7 +97,7 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 		// over 5: only P2 (6 in the week of 23 Feb)
 		expect(await march('contact-pressure-over-cap')).toMatchObject({
 			numerator: 1,
-			denominator: 4
+			denominator: 5
 		});
 		await updateSettings(database.db, { frequencyCapPerWeek: 4 });
 	});
@@ -108,8 +115,8 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 	});
 
 	it('counts marketing messages delivered while the customer had opted out', async () => {
-		// P4 on 11 and 12 Mar, P5 on 31 Mar
-		expect(await march('consent-violations')).toMatchObject({ value: 3 });
+		// P4 on 11 and 12 Mar, P7 on 20 Mar, P5 on 31 Mar
+		expect(await march('consent-violations')).toMatchObject({ value: 4 });
 		// April: P5 on 1–4 Apr
 		expect(
 			await evaluateMetric(database.db, {
@@ -125,7 +132,7 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 		await addConsent(database.db, p1, '2026-03-04T00:00:00Z', 'email', 'opted_out');
 		await refreshRollups(database.db);
 		// P1 on 4, 5 and 6 Mar join
-		expect(await march('consent-violations')).toMatchObject({ value: 6 });
+		expect(await march('consent-violations')).toMatchObject({ value: 7 });
 	});
 });
 
