@@ -12,6 +12,7 @@ import {
 	serviceReference
 } from './helpers/engagement-reference';
 import { addRandomInteractions, InteractionReference } from './helpers/interaction-reference';
+import { SinglePurchaseReference } from './helpers/single-purchase-reference';
 
 /**
  * The property test of the rollups (issue 5): on random data — always with orders at local
@@ -747,6 +748,8 @@ async function expectAllMatch(
 	const ref = new Reference(raw, tz, w, NOW);
 	const engagement = await EngagementReference.read(db);
 	const interactions = await InteractionReference.read(db, tz);
+	const single = new SinglePurchaseReference(raw, tz, w);
+	let switchedChecked = 0;
 	const service = await serviceReference(db);
 	const ctx = { timeZone: tz, fiscalYearStartMonth, now: NOW };
 	const windows: Window[] = [];
@@ -790,6 +793,33 @@ async function expectAllMatch(
 		const days = ref.purchaseDays(p);
 		expect(aov.denominator ?? 0, `purchase days ${at(p)}`).toBe(days);
 		if (days) expect(aov.numerator, `net revenue ${at(p)}`).toBeCloseTo(ref.netRevenue(p), 6);
+
+		// the exclude-single-purchase switch
+		const s = single.figures({ from: p.from, to: p.to, end: p.end });
+		const switched = (id: string) =>
+			evaluateMetric(db, {
+				id,
+				now: NOW,
+				excludeSinglePurchase: true,
+				...(p.end.getTime() === NOW.getTime() ? {} : { from: p.from, to: p.to })
+			});
+		const aovOfBase = await switched('average-order-value');
+		expect(
+			[aovOfBase.extra.excludedCustomers, aovOfBase.extra.unknownFirstPurchase],
+			`excluded ${at(p)}`
+		).toEqual([s.excludedCustomers, s.unknownFirstPurchase]);
+		if (aovOfBase.value !== null) {
+			switchedChecked++;
+			expect(aovOfBase.denominator, `aov of the base ${at(p)}`).toBe(s.aov.denominator);
+			expect(aovOfBase.numerator, `aov of the base ${at(p)}`).toBeCloseTo(s.aov.numerator, 6);
+		}
+		const frequencyOfBase = await switched('purchase-frequency');
+		if (frequencyOfBase.value !== null) {
+			expect(
+				[frequencyOfBase.numerator, frequencyOfBase.denominator],
+				`frequency of the base ${at(p)}`
+			).toEqual([s.frequency.numerator, s.frequency.denominator]);
+		}
 
 		const frequency = await metric('purchase-frequency', p);
 		const yearBack = { from: plusDays(p.to, -364), to: p.to, end: p.end };
@@ -954,6 +984,8 @@ async function expectAllMatch(
 			ref.count(raw.answers, lastDay)
 		);
 	}
+
+	expect(switchedChecked, `${label}: periods with the switch on`).toBeGreaterThan(0);
 
 	// Cohort retention over every cohort: the in-month, revenue and never-lapsed forms.
 	const table = await evaluateTable(db, {

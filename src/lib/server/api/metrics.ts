@@ -62,8 +62,9 @@ export class ApiError extends Error {
 }
 
 /**
- * `GET /api/v1/metrics/<id>?from=&to=&compare=`: the metric JSON of PRODUCT.md §3, the very object
- * `cx metric <id> --json` prints. Unknown ids are 404, malformed parameters 400.
+ * `GET /api/v1/metrics/<id>?from=&to=&compare=&excludeSinglePurchase=`: the metric JSON of
+ * PRODUCT.md §3, the very object `cx metric <id> --json` prints. Unknown ids are 404, malformed
+ * parameters 400.
  */
 export async function metricForApi(
 	db: Kysely<DB>,
@@ -77,18 +78,25 @@ export async function metricForApi(
 		if (error instanceof UserError) throw new ApiError(404, error.message);
 		throw error;
 	}
-	const known = new Set(['from', 'to', 'compare']);
+	const known = new Set(['from', 'to', 'compare', 'excludeSinglePurchase']);
 	for (const key of query.keys()) {
 		if (!known.has(key)) {
 			throw new ApiError(
 				400,
-				`Unknown parameter "${key}"; the parameters are from, to and compare.`
+				`Unknown parameter "${key}"; the parameters are from, to, compare and excludeSinglePurchase.`
 			);
 		}
 	}
 	const from = query.get('from') ?? undefined;
 	const to = query.get('to') ?? undefined;
 	const compare = query.get('compare') ?? undefined;
+	const exclude = query.get('excludeSinglePurchase');
+	if (exclude !== null && exclude !== 'true' && exclude !== 'false') {
+		throw new ApiError(
+			400,
+			`excludeSinglePurchase must be "true" or "false", not ${JSON.stringify(exclude.slice(0, 40))}.`
+		);
+	}
 	try {
 		if (from !== undefined) parseLocalDate(from);
 		if (to !== undefined) parseLocalDate(to);
@@ -103,6 +111,7 @@ export async function metricForApi(
 			...(from !== undefined ? { from } : {}),
 			...(to !== undefined ? { to } : {}),
 			...(compare !== undefined ? { compare } : {}),
+			...(exclude === 'true' ? { excludeSinglePurchase: true } : {}),
 			...(now ? { now } : {})
 		});
 	} catch (error) {

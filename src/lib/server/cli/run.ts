@@ -47,8 +47,12 @@ Commands:
   import fx <file>                          import canonical fx_rates (currency, day, rate)
   refresh [--full]                          bring the rollups the boards read up to date; --full
                                             recomputes every customer's figures
-  metric <id> [--from D] [--to D] [--compare previous|year] [--json]
-                                            compute a metric; dates are YYYY-MM-DD, both inclusive
+  metric <id> [--from D] [--to D] [--compare previous|year]
+              [--exclude-single-purchase] [--json]
+                                            compute a metric; dates are YYYY-MM-DD, both inclusive;
+                                            --exclude-single-purchase leaves out the customers
+                                            whose only purchase came more than 90 days before the
+                                            period's end (average order value and frequency)
   user add --email E --role R [--name N] [--password-stdin]
                                             add a user (admin, executive, cx_lead or viewer); the
                                             password is asked for, or read from standard input
@@ -284,6 +288,7 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 			from: { type: 'string' },
 			to: { type: 'string' },
 			compare: { type: 'string' },
+			'exclude-single-purchase': { type: 'boolean' },
 			json: { type: 'boolean' }
 		},
 		1
@@ -311,7 +316,8 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 			id,
 			...(from ? { from } : {}),
 			...(to ? { to } : {}),
-			...(values.compare ? { compare: values.compare as string } : {})
+			...(values.compare ? { compare: values.compare as string } : {}),
+			...(values['exclude-single-purchase'] ? { excludeSinglePurchase: true } : {})
 		});
 		io.out(values.json ? JSON.stringify(result, null, 2) : describeMetric(result));
 		return EXIT.ok;
@@ -331,6 +337,11 @@ export function describeMetric(m: MetricJson | TableJson): string {
 		`${m.label}, ${m.period.label} (${m.period.from} – ${m.period.to}, ${m.timeZone}): ${show(m.value)}${counts}`,
 		`  status ${m.status}, n = ${m.n}; ${m.compare.basis === 'year' ? 'a year earlier' : 'previous period'} ${m.compare.from} – ${m.compare.to}: ${show(m.compare.value)}`
 	];
+	if (m.extra.excludeSinglePurchase === true) {
+		lines.push(
+			`  single-purchase customers left out: ${String(m.extra.excludedCustomers)} (and ${String(m.extra.unknownFirstPurchase)} kept in, their first purchase unknown)`
+		);
+	}
 	if (typeof m.extra.reason === 'string') lines.push(`  ${m.extra.reason}`);
 	return lines.join('\n');
 }

@@ -16,6 +16,11 @@ export interface MetricContext {
 	historyStart: LocalDate | null;
 	/** The customer facts (rollups) in force; null until their first build has finished. */
 	facts: GenerationSpec | null;
+	/**
+	 * The exclude-single-purchase switch (PRODUCT.md §3): customer-base metrics leave out one-off
+	 * buyers; the others ignore it. Absent: off.
+	 */
+	excludeSinglePurchase?: boolean;
 }
 
 export interface MetricFigures {

@@ -23,6 +23,8 @@ export interface MetricRequest {
 	to?: string;
 	compare?: string;
 	now?: Date;
+	/** Leave out single-purchase customers (average order value and purchase frequency). */
+	excludeSinglePurchase?: boolean;
 }
 
 /** The metric JSON of PRODUCT.md §3, shared by the CLI and the API. */
@@ -130,7 +132,9 @@ async function resolveRequest(
 	}
 	const historyStart = await findHistoryStart(db, settings);
 	const facts = await liveGeneration(db);
-	return { context: { period, settings, now, historyStart, facts }, period, periodContext };
+	const context: MetricContext = { period, settings, now, historyStart, facts };
+	if (request.excludeSinglePurchase) context.excludeSinglePurchase = true;
+	return { context, period, periodContext };
 }
 
 function periodJson(period: Period): MetricJson['period'] {
