@@ -104,13 +104,13 @@ export async function benchBoard(target: BoardBenchTarget): Promise<void> {
 		let t = performance.now();
 		const events = await refreshRollups(db);
 		log(
-			`refresh after 10,000 events (each a delivered message): ${ms(performance.now() - t)} (${n(events.deltas)} deltas folded, ${n(events.messages)} messages recomputed, ${events.steps} steps)`
+			`refresh after 10,000 events (each a delivered message): ${ms(performance.now() - t)} (${n(events.deltas)} deltas folded, ${n(events.messages)} messages and ${n(events.contacts)} customers' contact weeks recomputed, ${events.steps} steps)`
 		);
 		await addBatch(db, target.customers, 10_000, 500, 2);
 		t = performance.now();
 		const batch = await refreshRollups(db);
 		log(
-			`refresh after 10,000 events + 500 orders: ${ms(performance.now() - t)} (${n(batch.deltas)} deltas folded, ${n(batch.messages)} messages and ${n(batch.customers)} customers recomputed, ${batch.steps} steps)`
+			`refresh after 10,000 events + 500 orders: ${ms(performance.now() - t)} (${n(batch.deltas)} deltas folded, ${n(batch.messages)} messages, ${n(batch.contacts)} contact weeks and ${n(batch.customers)} customers recomputed, ${batch.steps} steps)`
 		);
 
 		// 4. A full rebuild, alone, then again while the board is loaded in a loop.

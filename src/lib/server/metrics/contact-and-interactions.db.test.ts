@@ -38,6 +38,7 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 	const march = (id: string) =>
 		evaluateMetric(database.db, { id, from: '2026-03-01', to: '2026-03-31', now });
 	let p1 = 0;
+	let p4 = 0;
 
 	beforeAll(async () => {
 		database = await openTestDatabase();
@@ -57,7 +58,7 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 		for (const day of ['23', '24', '25', '26', '27']) await deliver(db, p3, `2026-02-${day}`);
 		// P4: 10–13 Mar: 4, at the cap, not over. Opted out of e-mail from 11 Mar 00:00 and in again
 		// at 09:00 on 13 Mar: the messages of 11 and 12 Mar are violations.
-		const p4 = await addCustomer(db);
+		p4 = await addCustomer(db);
 		for (const day of ['10', '11', '12', '13']) await deliver(db, p4, `2026-03-${day}`);
 		await addConsent(db, p4, '2026-03-11T00:00:00Z', 'email', 'opted_out');
 		await addConsent(db, p4, '2026-03-13T09:00:00Z', 'email', 'opted_in');
@@ -133,6 +134,17 @@ describe('contact-pressure-over-cap and consent-violations', () => {
 		await refreshRollups(database.db);
 		// P1 on 4, 5 and 6 Mar join
 		expect(await march('consent-violations')).toMatchObject({ value: 7 });
+	});
+
+	it('follows a delivery that arrives later, rewriting only that customer’s weeks', async () => {
+		await deliver(database.db, p4, '2026-03-14');
+		const report = await refreshRollups(database.db);
+		expect([report.contacts, report.customers]).toEqual([1, 0]);
+		// P4 now has 5 in the week of 9 Mar
+		expect(await march('contact-pressure-over-cap')).toMatchObject({
+			numerator: 4,
+			denominator: 5
+		});
 	});
 });
 

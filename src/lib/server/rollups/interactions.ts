@@ -40,23 +40,7 @@ export async function writeInteractionFacts(
 		where customer_id = any(${idArray})
 		group by 2, 3
 	`.execute(trx);
-	// Marketing messages per local ISO week (from Monday), each on the local date of its first
-	// delivery, with the weekdays that had one (bit 0 = Monday).
-	await sql`
-		insert into rc_contact_week (generation, customer_id, week_start, messages, day_mask)
-		select ${g}::int, customer_id, week_start, count(*), bit_or(1 << (day - week_start))::smallint
-		from (
-			select customer_id, day, day - (extract(isodow from day)::int - 1) as week_start
-			from (
-				select customer_id, (min(occurred_at) at time zone ${tz})::date as day
-				from interaction_event
-				where customer_id = any(${idArray}) and type = 'delivered'
-					and message_purpose = 'marketing' and message_ref is not null
-				group by customer_id, channel, message_ref
-			) messages
-		) weeks
-		group by customer_id, week_start
-	`.execute(trx);
+	await writeContactWeeks(trx, spec, ids);
 	// Meaningful interactions per local date and channel, with their weights.
 	const scanners = agentPatterns(LINK_SCANNER_AGENTS);
 	const w = (kind: Parameters<typeof interactionWeight>[0]) =>
@@ -153,4 +137,58 @@ export async function writeInteractionFacts(
 		) spells
 		where multi and end_day is not null
 	`.execute(trx);
+}
+
+/**
+ * Marketing messages per local ISO week (from Monday), each on the local date of its first
+ * delivery, with the weekdays that had one (bit 0 = Monday). Deliveries queue only these (in
+ * `rollup_contact_dirty`), not all of a customer's facts.
+ */
+export async function writeContactWeeks(
+	trx: Db,
+	spec: GenerationSpec,
+	ids: number[]
+): Promise<void> {
+	const idArray = sql`${ids}::bigint[]`;
+	await sql`
+		insert into rc_contact_week (generation, customer_id, week_start, messages, day_mask)
+		select ${spec.generation}::int, customer_id, week_start, count(*), bit_or(1 << (day - week_start))::smallint
+		from (
+			select customer_id, day, day - (extract(isodow from day)::int - 1) as week_start
+			from (
+				select customer_id, (min(occurred_at) at time zone ${spec.timeZone})::date as day
+				from interaction_event
+				where customer_id = any(${idArray}) and type = 'delivered'
+					and message_purpose = 'marketing' and message_ref is not null
+				group by customer_id, channel, message_ref
+			) messages
+		) weeks
+		group by customer_id, week_start
+	`.execute(trx);
+}
+
+/** Claims up to `limit` queued customers (all their entries) and rewrites their contact weeks. */
+export async function recomputeQueuedContacts(
+	trx: Transaction<DB>,
+	live: GenerationSpec,
+	limit: number
+): Promise<number> {
+	const claimed = await sql<{ customer_id: number }>`
+		with picked as (
+			select distinct customer_id from (
+				select customer_id from rollup_contact_dirty order by seq limit ${limit}::int
+			) first_entries
+		)
+		delete from rollup_contact_dirty d using picked p
+		where d.customer_id = p.customer_id
+		returning d.customer_id
+	`.execute(trx);
+	const ids = [...new Set(claimed.rows.map((row) => Number(row.customer_id)))];
+	if (ids.length === 0) return 0;
+	await sql`
+		delete from rc_contact_week
+		where generation = ${live.generation}::int and customer_id = any(${sql`${ids}::bigint[]`})
+	`.execute(trx);
+	await writeContactWeeks(trx, live, ids);
+	return ids.length;
 }

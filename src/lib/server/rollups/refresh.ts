@@ -8,6 +8,7 @@ import {
 	recomputeCustomers,
 	type GenerationSpec
 } from './facts';
+import { recomputeQueuedContacts } from './interactions';
 import { recomputeQueuedMessages } from './messages';
 
 /**
@@ -31,7 +32,7 @@ const ROLLUP_LOCK = 4_242_001;
 
 export interface RefreshProgress {
 	/** What the step did. */
-	phase: 'fold' | 'messages' | 'customers' | 'build' | 'retire' | 'idle';
+	phase: 'fold' | 'messages' | 'contacts' | 'customers' | 'build' | 'retire' | 'idle';
 	/** For a build: customers done and in all. */
 	done?: number;
 	total?: number;
@@ -49,6 +50,8 @@ export interface RefreshReport {
 	steps: number;
 	deltas: number;
 	messages: number;
+	/** Customers whose weekly marketing messages were rewritten. */
+	contacts: number;
 	customers: number;
 	built: number;
 	generation: number | null;
@@ -57,6 +60,7 @@ export interface RefreshReport {
 interface StepSizes {
 	deltas: number;
 	messages: number;
+	contacts: number;
 	customers: number;
 	build: number;
 }
@@ -64,6 +68,7 @@ interface StepSizes {
 type StepResult =
 	| { phase: 'fold'; rows: number }
 	| { phase: 'messages'; messages: number }
+	| { phase: 'contacts'; customers: number }
 	| { phase: 'customers'; customers: number }
 	| { phase: 'build'; customers: number; done: number; total: number }
 	| { phase: 'retire'; rows: number }
@@ -80,11 +85,18 @@ export async function refreshRollups(
 ): Promise<RefreshReport> {
 	if (options.full) await startGeneration(db, { force: true });
 	else await ensureGeneration(db);
-	const sizes: StepSizes = { deltas: 2_000, messages: 1_000, customers: 200, build: 500 };
+	const sizes: StepSizes = {
+		deltas: 2_000,
+		messages: 1_000,
+		contacts: 1_000,
+		customers: 200,
+		build: 500
+	};
 	const report: RefreshReport = {
 		steps: 0,
 		deltas: 0,
 		messages: 0,
+		contacts: 0,
 		customers: 0,
 		built: 0,
 		generation: null
@@ -110,6 +122,13 @@ export async function refreshRollups(
 				max: 50_000
 			});
 			options.onProgress?.({ phase: 'messages' });
+		} else if (result.phase === 'contacts') {
+			report.contacts += result.customers;
+			sizes.contacts = nextChunkSize(sizes.contacts, elapsed, STEP_BUDGET_MS, {
+				min: 50,
+				max: 50_000
+			});
+			options.onProgress?.({ phase: 'contacts' });
 		} else if (result.phase === 'customers') {
 			report.customers += result.customers;
 			sizes.customers = nextChunkSize(sizes.customers, elapsed, STEP_BUDGET_MS, {
@@ -159,6 +178,12 @@ export async function refreshStep(
 		if (folded > 0) return { phase: 'fold', rows: folded };
 		const messages = await recomputeQueuedMessages(trx, sizes.messages);
 		if (messages > 0) return { phase: 'messages', messages };
+		// Weekly marketing messages of the live facts; during a build they wait for the swap (the
+		// build reads the deliveries as they are then, and a later rewrite is idempotent).
+		if (live && !building) {
+			const customers = await recomputeQueuedContacts(trx, live, sizes.contacts);
+			if (customers > 0) return { phase: 'contacts', customers };
+		}
 		if (!factsFirst) {
 			const done = await factsWork();
 			if (done) return done;
@@ -409,7 +434,8 @@ export async function rollupStatus(db: Kysely<DB>): Promise<RollupStatus> {
 	const building = generations.find((g) => g.status === 'building');
 	const pending = await sql<{ pending: boolean }>`
 		select exists (select 1 from rollup_delta) or exists (select 1 from rollup_dirty)
-			or exists (select 1 from rollup_message_dirty) as pending
+			or exists (select 1 from rollup_message_dirty)
+			or exists (select 1 from rollup_contact_dirty) as pending
 	`.execute(db);
 	return {
 		live: live ? specOf(live) : null,
