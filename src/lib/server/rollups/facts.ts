@@ -189,57 +189,66 @@ async function writeFacts(trx: Db, spec: GenerationSpec, ids: number[]): Promise
 		`.execute(trx);
 	}
 	// Loyal: active, ≥ 3 purchase days in the 365 days to the day, and an NPS status (the latest
-	// answer in the 365 days to it) that is not detractor. The state can change only on the
-	// candidate days below and holds until the next one; runs of loyal days make the spells.
+	// answer in the 365 days to it) that is not detractor. A sweep over +1/−1 per day: a purchase
+	// day counts from it to 364 days on, a spell while it runs, a detractor's answer (the latest of
+	// its day) until the next answer's day or 365 days on; runs of loyal days make the spells.
 	await sql`
 		insert into rc_loyal (generation, customer_id, start_day, end_day)
-		with answers as (
-			select customer_id, (responded_at at time zone ${tz})::date as day
-			from survey_response
-			where customer_id = any(${idArray}) and nps is not null
-		), candidates as (
-			select customer_id, day from rc_purchase_day
-			where generation = ${g}::int and customer_id = any(${idArray})
-			union select customer_id, day + 365 from rc_purchase_day
-			where generation = ${g}::int and customer_id = any(${idArray})
-			union select customer_id, end_day from rc_spell
-			where generation = ${g}::int and customer_id = any(${idArray})
-			union select customer_id, day from answers
-			union select customer_id, day + 365 from answers
+		with answer_days as (
+			select distinct on (customer_id, day) customer_id, day, nps <= 6 as detractor
+			from (
+				select customer_id, nps, responded_at, response_id,
+					(responded_at at time zone ${tz})::date as day
+				from survey_response
+				where customer_id = any(${idArray}) and nps is not null
+			) a
+			order by customer_id, day, responded_at desc, response_id desc
+		), detractor_spells as (
+			select customer_id, day,
+				least(coalesce(lead(day) over (partition by customer_id order by day), day + 365),
+					day + 365) as until,
+				detractor
+			from answer_days
+		), deltas as (
+			select customer_id, day, sum(purchases) as purchases, sum(active) as active,
+				sum(detractor) as detractor
+			from (
+				select customer_id, day, 1 as purchases, 0 as active, 0 as detractor
+				from rc_purchase_day where generation = ${g}::int and customer_id = any(${idArray})
+				union all
+				select customer_id, day + 365, -1, 0, 0
+				from rc_purchase_day where generation = ${g}::int and customer_id = any(${idArray})
+				union all
+				select customer_id, start_day, 0, 1, 0
+				from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
+				union all
+				select customer_id, end_day, 0, -1, 0
+				from rc_spell where generation = ${g}::int and customer_id = any(${idArray})
+				union all
+				select customer_id, day, 0, 0, 1 from detractor_spells where detractor
+				union all
+				select customer_id, until, 0, 0, -1 from detractor_spells where detractor
+			) edges
+			group by customer_id, day
 		), states as (
-			select c.customer_id, c.day,
-				exists (
-					select 1 from rc_spell s
-					where s.generation = ${g}::int and s.customer_id = c.customer_id
-						and s.start_day <= c.day and c.day < s.end_day
-				)
-				and (
-					select count(*) from rc_purchase_day p
-					where p.generation = ${g}::int and p.customer_id = c.customer_id
-						and p.day between c.day - 364 and c.day
-				) >= 3
-				and coalesce((
-					select r.nps > 6 from survey_response r
-					where r.customer_id = c.customer_id and r.nps is not null
-						and (r.responded_at at time zone ${tz})::date between c.day - 364 and c.day
-					order by r.responded_at desc, r.response_id desc
-					limit 1
-				), true) as loyal
-			from candidates c
-		), runs as (
-			-- the first day of each run of days in one state
+			select customer_id, day,
+				sum(active) over running >= 1 and sum(purchases) over running >= 3
+					and sum(detractor) over running = 0 as loyal
+			from deltas
+			window running as (partition by customer_id order by day)
+		), changes as (
 			select customer_id, day, loyal from (
 				select customer_id, day, loyal,
 					lag(loyal) over (partition by customer_id order by day) as before
 				from states
 			) marked
 			where before is distinct from loyal
-		), spells as (
+		)
+		select ${g}::int, customer_id, day, end_day from (
 			select customer_id, day, loyal,
 				lead(day) over (partition by customer_id order by day) as end_day
-			from runs
-		)
-		select ${g}::int, customer_id, day, end_day from spells
+			from changes
+		) spells
 		where loyal and end_day is not null
 	`.execute(trx);
 	// SCV: known from the local day the customer was created, complete from the day the identity
