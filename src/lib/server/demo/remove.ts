@@ -1,4 +1,4 @@
-import { refreshRollups, yieldToRequests } from '../rollups/refresh';
+import { refreshAfterBulkRemoval, yieldToRequests } from '../rollups/refresh';
 import { sql, type Kysely } from 'kysely';
 import { DemoCompany, dateOf } from '../../../../db/seed/company';
 import { DEMO_MODEL, DEMO_SOURCES } from '../../../../db/seed/model';
@@ -161,6 +161,6 @@ export async function removeDemo(
 		});
 	});
 	// The figures drop the demo at once rather than at the server's next look.
-	await refreshRollups(db, { pause: yieldToRequests });
+	await refreshAfterBulkRemoval(db, { pause: yieldToRequests });
 	return { customers, rows, users: users.length, chunks, longestChunkMs: longest, fxRatesRemoved };
 }

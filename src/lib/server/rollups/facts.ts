@@ -403,7 +403,10 @@ async function moveAggregates(trx: Db, g: number, ids: number[], sign: 1 | -1): 
 				floor((s.start_day - c.first_day) / 30.4375)::int,
 				floor((s.end_day - 1 - c.first_day) / 30.4375)::int
 			) k
+			-- both sides narrowed to the chunk: without fresh statistics a build may otherwise
+			-- hash the whole generation's rc_customer for every chunk
 			where s.generation = ${g}::int and s.customer_id = any(${idArray})
+				and c.generation = ${g}::int and c.customer_id = any(${idArray})
 				and c.first_day is not null
 		) x
 		cross join lateral (values (x.enter, 1), (x.leave, -1)) e (day, delta)

@@ -157,6 +157,37 @@ export async function refreshRollups(
 	return report;
 }
 
+/**
+ * The refresh after most rows went at once (the demo company removed): building a new generation
+ * over the customers left is far cheaper than recomputing every removed customer to subtract them,
+ * and the old one is cleared in slices as retired. With no event left at all, the message facts
+ * and their sums are emptied outright instead of recomputed message by message.
+ */
+export async function refreshAfterBulkRemoval(
+	db: Kysely<DB>,
+	options: RefreshOptions = {}
+): Promise<RefreshReport> {
+	await db.transaction().execute(async (trx) => {
+		await sql`select pg_advisory_xact_lock(${ROLLUP_LOCK}::bigint)`.execute(trx);
+		const anyEvent = await trx
+			.selectFrom('interaction_event')
+			.select('event_id')
+			.limit(1)
+			.executeTakeFirst();
+		if (anyEvent) return;
+		for (const table of [
+			'rollup_message_dirty',
+			'rc_message',
+			'rollup_message',
+			'rollup_message_day'
+		] as const) {
+			await trx.deleteFrom(table).execute();
+		}
+	});
+	await startGeneration(db, { force: true });
+	return refreshRollups(db, options);
+}
+
 /** One short transaction of refresh work; 'idle' when there was none. */
 export async function refreshStep(
 	db: Kysely<DB>,
