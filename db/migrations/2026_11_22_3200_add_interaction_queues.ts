@@ -39,12 +39,18 @@ export async function up(db: Kysely<any>): Promise<void> {
 		where type = 'delivered' and message_purpose = 'marketing';`;
 	const caseQueue = (rows: string) => `
 		insert into rollup_dirty (customer_id) select distinct customer_id from ${rows};`;
+	// Lateral, so that each (customer, channel) is an index lookup: the planner knows nothing of
+	// the transition table and would otherwise scan every event for each statement.
 	const consentQueue = (rows: string) => `
 		insert into rollup_message_dirty (customer_id, channel, message_ref)
-		select distinct e.customer_id, e.channel, e.message_ref
+		select c.customer_id, c.channel, m.message_ref
 		from (select distinct customer_id, channel from ${rows}) c
-		join interaction_event e on e.customer_id = c.customer_id and e.channel = c.channel
-		where e.message_ref is not null and e.type = 'delivered' and e.message_purpose = 'marketing';`;
+		cross join lateral (
+			select distinct e.message_ref from interaction_event e
+			where e.customer_id = c.customer_id and e.channel = c.channel
+				and e.message_ref is not null and e.type = 'delivered'
+				and e.message_purpose = 'marketing'
+		) m;`;
 	await sql`
 		create table rollup_contact_dirty (
 			seq bigint generated always as identity primary key,
