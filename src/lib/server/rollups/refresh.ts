@@ -346,6 +346,9 @@ type BuildingRow = {
 	dirty_seq: number;
 };
 
+/** Customer ids whose facts one step of clearing a retired generation deletes. */
+const RETIRE_CUSTOMERS_PER_STEP = 500;
+
 /** Deletes a slice of the rows of retired (or abandoned) generations. */
 async function clearRetired(trx: Transaction<DB>): Promise<number> {
 	const retired = await trx
@@ -356,16 +359,28 @@ async function clearRetired(trx: Transaction<DB>): Promise<number> {
 		.executeTakeFirst();
 	if (!retired) return 0;
 	const g = retired.generation;
-	let deleted = 0;
-	for (const table of [...GENERATION_FACT_TABLES, ...GENERATION_ROLLUP_TABLES]) {
+	// Per-customer facts by ranges of customer ids from the lowest left (an index range each time:
+	// slices picked by a scan from the table's start would pass over ever more deleted rows, as
+	// PGlite never vacuums), the aggregates whole (they hold a row per day or bucket at most).
+	for (const table of GENERATION_FACT_TABLES) {
+		const first = await sql<{ customer_id: string }>`
+			select customer_id::text from ${sql.table(table)}
+			where generation = ${g}::int order by customer_id limit 1
+		`.execute(trx);
+		const from = first.rows[0]?.customer_id;
+		if (from === undefined) continue;
 		const result = await sql`
 			delete from ${sql.table(table)}
-			where generation = ${g}::int and ctid = any(array(
-				select ctid from ${sql.table(table)} where generation = ${g}::int limit 5000
-			))
+			where generation = ${g}::int and customer_id >= ${from}::bigint
+				and customer_id < ${from}::bigint + ${RETIRE_CUSTOMERS_PER_STEP}::int
 		`.execute(trx);
-		deleted += Number(result.numAffectedRows ?? 0);
-		if (deleted > 0) return deleted;
+		return Math.max(1, Number(result.numAffectedRows ?? 0));
+	}
+	for (const table of GENERATION_ROLLUP_TABLES) {
+		const result = await sql`
+			delete from ${sql.table(table)} where generation = ${g}::int
+		`.execute(trx);
+		if (Number(result.numAffectedRows ?? 0) > 0) return Number(result.numAffectedRows);
 	}
 	await trx.deleteFrom('rollup_generation').where('generation', '=', g).execute();
 	return 1;
