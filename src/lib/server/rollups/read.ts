@@ -497,26 +497,8 @@ export async function tenureOn(
 }
 
 /** Loyal customers on a local date: loyal spells begun on or before it and not yet ended. */
-export async function loyalOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
-	const totals = await memoized(g, 'loyal', async () => {
-		const rows = await db
-			.selectFrom('rollup_loyal_edge')
-			.where('generation', '=', g.generation)
-			.select(['day', 'starts', 'ends'])
-			.orderBy('day')
-			.execute();
-		const days: LocalDate[] = [];
-		const loyal: number[] = [];
-		let running = 0;
-		for (const row of rows) {
-			running += Number(row.starts) - Number(row.ends);
-			days.push(row.day);
-			loyal.push(running);
-		}
-		return { days, loyal };
-	});
-	const i = lastOnOrBefore(totals.days, day);
-	return i < 0 ? 0 : (totals.loyal[i] ?? 0);
+export function loyalOn(db: Kysely<DB>, g: GenerationSpec, day: LocalDate): Promise<number> {
+	return spellsOn(db, g, 'rollup_loyal_edge', day);
 }
 
 /** Customers known on a local date, and those of them with identities from two or more sources. */
@@ -556,7 +538,7 @@ export async function scvOn(
 async function spellsOn(
 	db: Kysely<DB>,
 	g: GenerationSpec,
-	table: 'rollup_multichannel_edge',
+	table: 'rollup_loyal_edge' | 'rollup_multichannel_edge',
 	day: LocalDate
 ): Promise<number> {
 	const totals = await memoized(g, table, async () => {
