@@ -195,6 +195,27 @@ describe('engagement metrics', () => {
 		expect(await march('raw-open-rate')).toMatchObject({ numerator: 6, denominator: 8 });
 	});
 
+	it('drops a message whose events are deleted, and counts it once when it comes back', async () => {
+		const db = database.db;
+		const c = await addCustomer(db);
+		const deliver = () =>
+			addEvent(db, c, at('2026-03-20', '10:00:00'), 'delivered', {
+				messageRef: 'gone',
+				purpose: 'marketing'
+			});
+		const delivered = async () => (await march('human-open-rate')).denominator;
+		const before = await delivered();
+		await deliver();
+		await refreshRollups(db);
+		expect(await delivered()).toBe((before ?? NaN) + 1);
+		await db.deleteFrom('interaction_event').where('customer_id', '=', c).execute();
+		await refreshRollups(db);
+		expect(await delivered()).toBe(before);
+		await deliver();
+		await refreshRollups(db);
+		expect(await delivered()).toBe((before ?? NaN) + 1);
+	});
+
 	it('counts marketing messages delivered while the customer had a case open', async () => {
 		const db = database.db;
 		const addCase = (customer: number, opened: string, resolved: string | null) =>
