@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import {
+	bgnbdLogLikelihood,
+	conditionalExpectedPurchases,
+	expectedPurchases,
+	fitBgnbd,
+	groupSummaries,
+	mulberry32,
+	probabilityAlive,
+	probabilityOfPurchases,
+	simulateBgnbd,
+	summarizePurchases,
+	type BgnbdParameters
+} from './bgnbd';
+
+const CDNOW: BgnbdParameters = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+describe('summarizePurchases', () => {
+	it('merges same-day orders, ignores later days and counts weeks in whole days', () => {
+		const purchases = [
+			{ customer: 'a', day: 100, value: 10 },
+			{ customer: 'a', day: 100, value: 5 },
+			{ customer: 'a', day: 107, value: 20 },
+			{ customer: 'a', day: 107, value: 2 },
+			{ customer: 'a', day: 114, value: 8 },
+			{ customer: 'a', day: 130, value: 99 },
+			{ customer: 'b', day: 121, value: 0 },
+			{ customer: 'c', day: 129, value: 50 }
+		];
+		const summaries = summarizePurchases(purchases, 128);
+		expect(summaries).toEqual([
+			{ customer: 'a', x: 2, t_x: 2, T: 4, firstDay: 100, lastDay: 114, meanRepeatValue: 15 },
+			{ customer: 'b', x: 0, t_x: 0, T: 1, firstDay: 121, lastDay: 121, meanRepeatValue: 0 }
+		]);
+	});
+});
+
+describe('groupSummaries', () => {
+	it('counts identical summaries once each', () => {
+		const groups = groupSummaries([
+			{ x: 0, t_x: 0, T: 5 },
+			{ x: 1, t_x: 2, T: 5 },
+			{ x: 0, t_x: 0, T: 5 }
+		]);
+		expect(groups).toEqual([
+			{ x: 0, t_x: 0, T: 5, count: 2 },
+			{ x: 1, t_x: 2, T: 5, count: 1 }
+		]);
+	});
+});
+
+describe('bgnbdLogLikelihood', () => {
+	const unit = { r: 1, alpha: 1, a: 1, b: 1 };
+
+	it('matches the likelihood worked by hand at r = α = a = b = 1', () => {
+		// x = 0, T = 1: (α/(α+T))^r = 1/2. x = 1, t_x = 1, T = 2: B(1,2)/B(1,1) · 1/3² +
+		// B(2,1)/B(1,1) · 1/2² = 1/18 + 1/8 = 13/72.
+		expect(bgnbdLogLikelihood(unit, [{ x: 0, t_x: 0, T: 1, count: 1 }])).toBeCloseTo(
+			Math.log(0.5),
+			14
+		);
+		expect(bgnbdLogLikelihood(unit, [{ x: 1, t_x: 1, T: 2, count: 1 }])).toBeCloseTo(
+			Math.log(13 / 72),
+			14
+		);
+	});
+
+	it('is the same over groups as over customers one by one', () => {
+		const summaries = simulateBgnbd(CDNOW, 500, 20, mulberry32(7)).map((s) => ({
+			...s,
+			t_x: Math.round(s.t_x * 7) / 7
+		}));
+		const grouped = groupSummaries(summaries);
+		expect(grouped.length).toBeLessThan(summaries.length);
+		const single = summaries.map((s) => ({ ...s, count: 1 }));
+		expect(bgnbdLogLikelihood(CDNOW, grouped)).toBeCloseTo(bgnbdLogLikelihood(CDNOW, single), 8);
+	});
+});
+
+describe('probabilityAlive', () => {
+	it('is 1 without repeat purchases and matches a hand-worked case', () => {
+		expect(probabilityAlive(CDNOW, 0, 0, 30)).toBe(1);
+		// 1 / (1 + a/(b + x − 1) · ((α+T)/(α+t_x))^(r+x)) = 1 / (1 + 1/2 · (3/2)²) = 8/17.
+		expect(probabilityAlive({ r: 1, alpha: 1, a: 1, b: 2 }, 1, 1, 2)).toBeCloseTo(8 / 17, 14);
+	});
+
+	it('falls the longer a customer has been silent', () => {
+		const values = [31, 33, 36, 39].map((T) => probabilityAlive(CDNOW, 3, 30, T));
+		values.slice(1).forEach((v, i) => expect(v).toBeLessThan(values[i] as number));
+	});
+});
+
+describe('expectedPurchases and probabilityOfPurchases', () => {
+	it('P(X(t) = n) sums to 1, and its mean is E[X(t)] from the 2F1 formula', () => {
+		for (const t of [1, 39, 78, 500]) {
+			let total = 0;
+			let mean = 0;
+			for (let n = 0; n < 3000; n++) {
+				const p = probabilityOfPurchases(CDNOW, t, n);
+				total += p;
+				mean += n * p;
+			}
+			expect(total).toBeCloseTo(1, 10);
+			expect(expectedPurchases(CDNOW, t)).toBeCloseTo(mean, 8);
+		}
+	});
+
+	it('P(X(t) = 0) is (α/(α+t))^r', () => {
+		expect(probabilityOfPurchases(CDNOW, 39, 0)).toBeCloseTo(Math.pow(4.414 / 43.414, 0.243), 14);
+	});
+
+	it('a customer seen at the first purchase expects E[X(t)]', () => {
+		for (const t of [5, 39, 100]) {
+			expect(conditionalExpectedPurchases(CDNOW, t, 0, 0, 0)).toBeCloseTo(
+				expectedPurchases(CDNOW, t),
+				12
+			);
+		}
+	});
+
+	it('E[X(t)] is the mean count of customers simulated for t weeks', () => {
+		const params = { r: 0.5, alpha: 5, a: 0.8, b: 2.5 };
+		const counts = simulateBgnbd(params, 40_000, 39, mulberry32(11)).map((s) => s.x);
+		const mean = counts.reduce((s, x) => s + x, 0) / counts.length;
+		const sd = Math.sqrt(counts.reduce((s, x) => s + (x - mean) ** 2, 0) / (counts.length - 1));
+		expect(Math.abs(mean - expectedPurchases(params, 39))).toBeLessThan(
+			(3 * sd) / Math.sqrt(counts.length)
+		);
+	});
+});
+
+describe('conditionalExpectedPurchases', () => {
+	it('grows with the horizon and is 0 over none', () => {
+		expect(conditionalExpectedPurchases(CDNOW, 0, 2, 30, 39)).toBe(0);
+		const values = [4, 13, 26, 52].map((t) => conditionalExpectedPurchases(CDNOW, t, 2, 30, 39));
+		values.slice(1).forEach((v, i) => expect(v).toBeGreaterThan(values[i] as number));
+	});
+
+	it('expects more from a customer who bought recently than from one gone quiet', () => {
+		const recent = conditionalExpectedPurchases(CDNOW, 39, 5, 38, 39);
+		const quiet = conditionalExpectedPurchases(CDNOW, 39, 5, 10, 39);
+		expect(recent).toBeGreaterThan(quiet);
+	});
+});
+
+describe('fitBgnbd', () => {
+	it('refuses fewer than 100 customers in one sentence', () => {
+		expect(() => fitBgnbd([{ x: 1, t_x: 2, T: 10, count: 99 }])).toThrow(
+			'The BG/NBD model needs at least 100 customers with a first purchase in the calibration period, and 99 qualify.'
+		);
+	});
+
+	it('refuses data without a repeat purchase', () => {
+		expect(() => fitBgnbd([{ x: 0, t_x: 0, T: 10, count: 500 }])).toThrow(/repeat purchase/);
+	});
+});
