@@ -82,6 +82,9 @@ describe('GET /api/v1/metrics', () => {
 			'contact-pressure-over-cap',
 			'consent-violations',
 			'scv-completeness',
+			'high-value-at-risk',
+			'revenue-at-risk',
+			'average-clv',
 			'purchases-today',
 			'net-revenue-today',
 			'new-customers-today',
@@ -90,7 +93,8 @@ describe('GET /api/v1/metrics', () => {
 			'survey-answers-today',
 			'cohort-retention',
 			'journey-funnel',
-			'journey-flow'
+			'journey-flow',
+			'rfm-segments'
 		]);
 		for (const metric of metrics) {
 			expect(metric.definition.length).toBeGreaterThan(20);

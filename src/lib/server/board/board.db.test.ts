@@ -40,9 +40,11 @@ describe('the executive board', () => {
 			'active-customers',
 			'repeat-purchase-rate',
 			'churn-rate',
+			'revenue-at-risk',
 			'nps',
 			'human-engagement-rate',
 			'share-of-wallet',
+			'average-clv',
 			'conflicting-contacts'
 		]);
 		expect(board.problem).toBeNull();

@@ -32,9 +32,11 @@ export const BOARD_METRICS = [
 	'active-customers',
 	'repeat-purchase-rate',
 	'churn-rate',
+	'revenue-at-risk',
 	'nps',
 	'human-engagement-rate',
 	'share-of-wallet',
+	'average-clv',
 	'conflicting-contacts'
 ] as const;
 

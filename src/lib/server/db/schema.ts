@@ -589,6 +589,9 @@ export interface DB {
 	rc_interaction_day: RcInteractionDayTable;
 	rc_multichannel: RcLoyalTable;
 	rollup_multichannel_edge: RollupLoyalEdgeTable;
+	model_fit: ModelFitTable;
+	customer_score: CustomerScoreTable;
+	rollup_model_score: RollupModelScoreTable;
 }
 
 /** Net revenue per customer and local date. */
@@ -616,4 +619,53 @@ export interface RcInteractionDayTable {
 	channel: string;
 	interactions: number;
 	weight: string;
+}
+
+export type ModelFitStatus = 'running' | 'succeeded' | 'failed';
+
+/** Each fit of the customer models; parameters = { bgnbd, gammaGamma } once it succeeded. */
+export interface ModelFitTable {
+	fit_id: Generated<number>;
+	started_at: CreatedAt;
+	finished_at: Instant | null;
+	status: ModelFitStatus;
+	until_day: LocalDate;
+	customers: number | null;
+	parameters: JSONColumnType<Record<string, unknown>, string, string> | null;
+	error: string | null;
+}
+
+/** A purchasing customer's scores from the latest scoring. */
+export interface CustomerScoreTable {
+	customer_id: number;
+	fit_id: number;
+	scored_on: LocalDate;
+	first_day: LocalDate;
+	last_day: LocalDate;
+	purchase_days: number;
+	p_alive: number;
+	expected_purchases_90d: number;
+	clv: Decimal;
+	net_revenue_365: Decimal;
+	active: boolean;
+	r: number | null;
+	f: number | null;
+	m: number | null;
+	segment: string | null;
+	high_value: boolean;
+	at_risk: boolean;
+}
+
+/** What boards read of a scoring: one row per scoring day. */
+export interface RollupModelScoreTable {
+	scored_on: LocalDate;
+	fit_id: number;
+	scored_at: Instant;
+	scored: number;
+	active: number;
+	high_value: number;
+	at_risk: number;
+	revenue_at_risk: Decimal;
+	clv_total: Decimal;
+	segments: JSONColumnType<Record<string, number>, string, string>;
 }

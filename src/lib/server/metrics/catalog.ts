@@ -16,6 +16,7 @@ import {
 import { ENGAGEMENT_METRICS } from './engagement';
 import { journeyFlow, journeyFunnel } from './journey';
 import { loyalCustomerShare } from './loyal-customer-share';
+import { averageClv, highValueAtRisk, revenueAtRisk, rfmSegments } from './model-scores';
 import { multichannelEngagedShare } from './multichannel-engaged-share';
 import { netRevenueRetention } from './net-revenue-retention';
 import { LOYALTY_METRICS } from './loyalty';
@@ -47,6 +48,9 @@ export const metricCatalog: readonly MetricEntry[] = [
 	contactPressureOverCap,
 	consentViolations,
 	scvCompleteness,
+	highValueAtRisk,
+	revenueAtRisk,
+	averageClv,
 	purchasesToday,
 	netRevenueToday,
 	newCustomersToday,
@@ -59,7 +63,8 @@ export const metricCatalog: readonly MetricEntry[] = [
 export const TABLE_METRICS: readonly TableMetricEntry[] = [
 	cohortRetention,
 	journeyFunnel,
-	journeyFlow
+	journeyFlow,
+	rfmSegments
 ];
 
 export function findMetric(id: string): MetricEntry | undefined {

@@ -1,0 +1,211 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { UserError } from '../errors';
+import { findHistoryStart, knownFirstPurchaseFrom } from '../metrics/history';
+import { localDateOf, type LocalDate } from '../metrics/period';
+import { fitBgnbd, groupSummaries, type BgnbdFit } from '../models/bgnbd';
+import { fitGammaGamma, type GammaGammaFit } from '../models/gamma-gamma';
+import { liveGeneration } from '../rollups/refresh';
+import { getSettings } from '../settings';
+import { findNegativeOrder, readCustomerInputs, type CustomerInput } from './inputs';
+import { scoreCustomers, type CustomerScore, type ScoreSummary } from './score';
+
+/**
+ * Fitting and scoring (issue 6): BG/NBD and Gamma-Gamma are fitted on the purchase days up to a
+ * local date D of the customers whose first purchase is known; every purchasing customer is then
+ * scored as of D, and the board figures are written to `rollup_model_score`. A failed fit is
+ * recorded with its reason and leaves the previous scores in place.
+ */
+
+export interface FitOutcome {
+	fitId: number;
+	until: LocalDate;
+	bgnbd: BgnbdFit;
+	gammaGamma: GammaGammaFit;
+	summary: ScoreSummary;
+}
+
+const WEEK = 7;
+const WRITE_CHUNK = 5_000;
+
+/** Fits the models on the data up to `until` (default: today, local) and scores as of it. */
+export async function fitCustomerModels(
+	db: Kysely<DB>,
+	options: { until?: LocalDate; now?: Date } = {}
+): Promise<FitOutcome> {
+	const settings = await getSettings(db);
+	const facts = await liveGeneration(db);
+	if (!facts) {
+		throw new UserError(
+			'The rollups have not been built yet; run "npm run cx -- refresh" and fit again.'
+		);
+	}
+	const until = options.until ?? localDateOf(options.now ?? new Date(), settings.timeZone);
+	const fit = await db
+		.insertInto('model_fit')
+		.values({ status: 'running', until_day: until })
+		.returning('fit_id')
+		.executeTakeFirstOrThrow();
+	const fitId = Number(fit.fit_id);
+	let inputs: CustomerInput[];
+	let bgnbd: BgnbdFit;
+	let gammaGamma: GammaGammaFit;
+	try {
+		const negative = await findNegativeOrder(db);
+		if (negative) {
+			throw new Error(
+				`Order "${negative.order_ref}" from source "${negative.source}" has a negative amount, and refunds are not purchases; import it as a refund and fit again.`
+			);
+		}
+		const historyStart = await findHistoryStart(db, settings);
+		const knownFrom = historyStart ? knownFirstPurchaseFrom(historyStart) : null;
+		inputs = await readCustomerInputs(db, facts, until, knownFrom);
+		const known = inputs.filter((c) => c.known);
+		bgnbd = fitBgnbd(
+			groupSummaries(known.map((c) => ({ x: c.x, t_x: c.lastDays / WEEK, T: c.ageDays / WEEK })))
+		);
+		gammaGamma = fitGammaGamma(
+			known.filter((c) => c.x > 0).map((c) => ({ x: c.x, m: c.meanRepeatValue }))
+		);
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		await db
+			.updateTable('model_fit')
+			.set({ status: 'failed', finished_at: new Date(), error: reason })
+			.where('fit_id', '=', fitId)
+			.execute();
+		throw new UserError(`The models were not fitted: ${reason}`);
+	}
+	const { scores, summary } = scoreCustomers(
+		inputs,
+		{ bgnbd, gammaGamma },
+		{ discountRate: settings.discountRate, margin: settings.margin }
+	);
+	await writeScores(db, fitId, until, inputs, scores, summary);
+	await db
+		.updateTable('model_fit')
+		.set({
+			status: 'succeeded',
+			finished_at: new Date(),
+			customers: bgnbd.customers,
+			parameters: JSON.stringify({ bgnbd, gammaGamma })
+		})
+		.where('fit_id', '=', fitId)
+		.execute();
+	return { fitId, until, bgnbd, gammaGamma, summary };
+}
+
+/**
+ * Upserts the scores in chunks (short transactions, so the app never waits long), then in one
+ * transaction drops the scores of customers no longer scored and writes the board figures.
+ */
+async function writeScores(
+	db: Kysely<DB>,
+	fitId: number,
+	scoredOn: LocalDate,
+	inputs: readonly CustomerInput[],
+	scores: readonly CustomerScore[],
+	summary: ScoreSummary
+): Promise<void> {
+	for (let start = 0; start < scores.length; start += WRITE_CHUNK) {
+		const chunk = scores.slice(start, start + WRITE_CHUNK);
+		const input = inputs.slice(start, start + WRITE_CHUNK);
+		const column = <T>(pick: (s: CustomerScore, i: number) => T) => chunk.map(pick);
+		await sql`
+			insert into customer_score (customer_id, fit_id, scored_on, first_day, last_day,
+				purchase_days, p_alive, expected_purchases_90d, clv, net_revenue_365, active, r, f, m,
+				segment, high_value, at_risk)
+			select u.customer_id, ${fitId}::bigint, ${scoredOn}::date, u.first_day,
+				u.first_day + u.last_days, u.purchase_days, u.p_alive, u.expected, round(u.clv::numeric, 2),
+				u.net_revenue, u.active, u.r, u.f, u.m, u.segment, u.high_value, u.at_risk
+			from unnest(
+				${column((s) => s.customerId)}::bigint[],
+				${input.map((c) => c.firstDay)}::date[],
+				${input.map((c) => c.lastDays)}::int[],
+				${input.map((c) => c.x + 1)}::int[],
+				${column((s) => s.pAlive)}::float8[],
+				${column((s) => s.expected90)}::float8[],
+				${column((s) => s.clv)}::float8[],
+				${column((s) => s.netRevenue365)}::numeric[],
+				${column((s) => s.active)}::boolean[],
+				${column((s) => s.r)}::smallint[],
+				${column((s) => s.f)}::smallint[],
+				${column((s) => s.m)}::smallint[],
+				${column((s) => s.segment)}::text[],
+				${column((s) => s.highValue)}::boolean[],
+				${column((s) => s.atRisk)}::boolean[]
+			) as u(customer_id, first_day, last_days, purchase_days, p_alive, expected, clv, net_revenue,
+				active, r, f, m, segment, high_value, at_risk)
+			on conflict (customer_id) do update set
+				fit_id = excluded.fit_id, scored_on = excluded.scored_on, first_day = excluded.first_day,
+				last_day = excluded.last_day, purchase_days = excluded.purchase_days,
+				p_alive = excluded.p_alive, expected_purchases_90d = excluded.expected_purchases_90d,
+				clv = excluded.clv, net_revenue_365 = excluded.net_revenue_365, active = excluded.active,
+				r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
+				high_value = excluded.high_value, at_risk = excluded.at_risk
+		`.execute(db);
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+	await db.transaction().execute(async (trx) => {
+		await trx.deleteFrom('customer_score').where('fit_id', '<>', fitId).execute();
+		await trx
+			.insertInto('rollup_model_score')
+			.values({
+				scored_on: scoredOn,
+				fit_id: fitId,
+				scored_at: new Date(),
+				scored: summary.scored,
+				active: summary.active,
+				high_value: summary.highValue,
+				at_risk: summary.atRisk,
+				revenue_at_risk: summary.revenueAtRisk.toFixed(2),
+				clv_total: summary.clvTotal.toFixed(2),
+				segments: JSON.stringify(summary.segments)
+			})
+			.onConflict((oc) =>
+				oc.column('scored_on').doUpdateSet((eb) => ({
+					fit_id: eb.ref('excluded.fit_id'),
+					scored_at: eb.ref('excluded.scored_at'),
+					scored: eb.ref('excluded.scored'),
+					active: eb.ref('excluded.active'),
+					high_value: eb.ref('excluded.high_value'),
+					at_risk: eb.ref('excluded.at_risk'),
+					revenue_at_risk: eb.ref('excluded.revenue_at_risk'),
+					clv_total: eb.ref('excluded.clv_total'),
+					segments: eb.ref('excluded.segments')
+				}))
+			)
+			.execute();
+	});
+}
+
+export interface StoredFit {
+	fitId: number;
+	status: 'running' | 'succeeded' | 'failed';
+	startedAt: Date;
+	finishedAt: Date | null;
+	until: LocalDate;
+	customers: number | null;
+	parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit } | null;
+	error: string | null;
+}
+
+/** The latest fits, newest first (the admin page shows them). */
+export async function listFits(db: Kysely<DB>, limit = 10): Promise<StoredFit[]> {
+	const rows = await db
+		.selectFrom('model_fit')
+		.selectAll()
+		.orderBy('fit_id', 'desc')
+		.limit(limit)
+		.execute();
+	return rows.map((row) => ({
+		fitId: Number(row.fit_id),
+		status: row.status,
+		startedAt: row.started_at,
+		finishedAt: row.finished_at,
+		until: row.until_day,
+		customers: row.customers,
+		parameters: row.parameters as StoredFit['parameters'],
+		error: row.error
+	}));
+}
