@@ -11,7 +11,7 @@ import { EXIT, UserError } from '../errors';
 import { importFxCsv } from '../ingest/fx';
 import type { ImportSummary } from '../ingest/import-result';
 import { recordImport } from '../ingest/import-run';
-import { importOrdersCsv } from '../ingest/orders';
+import { importOrdersCsv, ORDER_FORMATS, type OrderFormat } from '../ingest/orders';
 import {
 	checkMetricId,
 	evaluateAny,
@@ -43,7 +43,9 @@ export const USAGE = `Usage: npm run cx -- <command>
 
 Commands:
   migrate                                   bring the database schema up to date
-  import orders <file> [--source S]         import a canonical orders CSV
+  import orders <file> [--source S] [--format canonical|cdnow]
+                                            import a canonical orders CSV, or a CDNOW master or
+                                            sample file (source cdnow unless --source names one)
   import fx <file>                          import canonical fx_rates (currency, day, rate)
   refresh [--full]                          bring the rollups the boards read up to date; --full
                                             recomputes every customer's figures
@@ -134,9 +136,20 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 async function importCommand(argv: readonly string[], io: CliIo): Promise<number> {
 	const [kind, ...rest] = argv;
 	if (kind === 'orders') {
-		const { values, positionals } = parse(rest, { source: { type: 'string' } }, 1);
+		const { values, positionals } = parse(
+			rest,
+			{ source: { type: 'string' }, format: { type: 'string' } },
+			1
+		);
 		const file = positionals[0] as string;
 		const source = values.source as string | undefined;
+		const format = (values.format ?? 'canonical') as OrderFormat;
+		if (!ORDER_FORMATS.includes(format)) {
+			throw new UserError(
+				`--format "${format}" is not an orders format; the formats are ${ORDER_FORMATS.join(' and ')}.`,
+				EXIT.usage
+			);
+		}
 		if (source !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(source)) {
 			throw new UserError(
 				`--source "${source}" is not a source name (letters, digits, _ . : -).`,
@@ -150,6 +163,7 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 				recordImport(db, 'orders', file, () =>
 					importOrdersCsv(db, file, {
 						...(source ? { source } : {}),
+						format,
 						onProgress: progress.update,
 						// Beside the running server: short transactions, so its pages never wait long.
 						...(throughServer ? { chunkBudgetMs: 200 } : {})

@@ -4,7 +4,14 @@ import type { DB, OrderKind } from '../db/schema';
 import { nextChunkSize } from '../db/chunked';
 import { localDateOf } from '../metrics/period';
 import { getSettings } from '../settings';
-import { openCsv, type CsvRow } from './csv-reader';
+import {
+	CDNOW_SOURCE,
+	noteFirstOrder,
+	openCdnow,
+	storeFirstOrders,
+	type FirstOrders
+} from './cdnow';
+import { openCsv, type CsvReader, type CsvRow } from './csv-reader';
 import { customerKey, ensureSources, resolveCustomers } from './customers';
 import { loadFxTable, type FxTable } from './fx';
 import {
@@ -27,6 +34,10 @@ export const ORDER_COLUMNS = {
 	required: ['order_ref', 'customer_ref', 'ordered_at', 'amount'],
 	optional: ['source', 'kind', 'currency', 'channel', 'refers_to']
 } as const;
+
+/** The layouts an orders file can come in: the canonical CSV, or CDNOW's purchase files. */
+export const ORDER_FORMATS = ['canonical', 'cdnow'] as const;
+export type OrderFormat = (typeof ORDER_FORMATS)[number];
 
 const KINDS: readonly OrderKind[] = ['order', 'refund', 'cancellation'];
 /** Orders dated further ahead than this are taken for clock or data errors. */
@@ -51,6 +62,8 @@ export interface OrderRecord {
 export interface OrderImportOptions {
 	/** The source for a file without a source column, or the one every row must name. */
 	source?: string;
+	/** canonical (the default) or cdnow, whose source is "cdnow" unless `source` names another. */
+	format?: OrderFormat;
 	batchSize?: number;
 	now?: Date;
 	onProgress?: (progress: ImportProgress) => void;
@@ -76,8 +89,9 @@ interface ValidationContext {
 }
 
 /**
- * Imports a canonical orders CSV in one transaction: rows that fail validation are rejected and
- * listed while the valid ones are stored; a file that cannot be read leaves nothing behind.
+ * Imports an orders file (a canonical CSV, or CDNOW's with `format: 'cdnow'`) in one transaction:
+ * rows that fail validation are rejected and listed while the valid ones are stored; a file that
+ * cannot be read leaves nothing behind.
  */
 export async function importOrdersCsv(
 	db: Kysely<DB>,
@@ -85,16 +99,22 @@ export async function importOrdersCsv(
 	options: OrderImportOptions = {}
 ): Promise<ImportSummary> {
 	const settings = await getSettings(db);
-	const csv = await openCsv(file, withSourceRequired(options.source), 'orders');
+	const cdnow = options.format === 'cdnow';
+	const csv = cdnow
+		? await openCdnow(file)
+		: await openCsv(file, withSourceRequired(options.source), 'orders');
+	const source = cdnow ? options.source || CDNOW_SOURCE : options.source;
 	const context: ValidationContext = {
-		...(options.source ? { source: options.source } : {}),
+		...(source ? { source } : {}),
 		timeZone: settings.timeZone,
 		fx: await loadFxTable(db, settings.reportingCurrency),
 		now: options.now ?? new Date()
 	};
 	const batchSize = options.batchSize ?? 5000;
+	// A CDNOW file's customers are a first-purchase cohort: their earliest order is their first.
+	const firsts: FirstOrders | undefined = cdnow ? new Map() : undefined;
 	if (options.chunkBudgetMs !== undefined) {
-		return importInChunks(db, csv, context, options, Math.min(options.chunkBudgetMs, 250));
+		return importInChunks(db, csv, context, options, Math.min(options.chunkBudgetMs, 250), firsts);
 	}
 
 	return db.transaction().execute(async (trx) => {
@@ -113,20 +133,25 @@ export async function importOrdersCsv(
 			summary.rows++;
 			const result = validateOrderRow(row, context);
 			if ('field' in result) summary.rejected.push(result);
-			else batch.push(result);
+			else {
+				batch.push(result);
+				if (firsts) noteFirstOrder(firsts, result);
+			}
 			if (batch.length >= batchSize) await flush();
 		}
 		await flush();
+		if (firsts) await storeFirstOrders(trx, firsts);
 		return summary;
 	});
 }
 
 async function importInChunks(
 	db: Kysely<DB>,
-	csv: Awaited<ReturnType<typeof openCsv>>,
+	csv: CsvReader,
 	context: ValidationContext,
 	options: OrderImportOptions,
-	budgetMs: number
+	budgetMs: number,
+	firsts: FirstOrders | undefined
 ): Promise<ImportSummary & { chunks: number }> {
 	const summary = emptySummary();
 	const stored: Stored = { orders: [], customers: [] };
@@ -153,10 +178,14 @@ async function importInChunks(
 			summary.rows++;
 			const result = validateOrderRow(row, context);
 			if ('field' in result) summary.rejected.push(result);
-			else batch.push(result);
+			else {
+				batch.push(result);
+				if (firsts) noteFirstOrder(firsts, result);
+			}
 			if (batch.length >= size) await flush();
 		}
 		if (batch.length) await flush();
+		if (firsts) await db.transaction().execute((trx) => storeFirstOrders(trx, firsts));
 	} catch (error) {
 		await takeBack(db, stored, budgetMs);
 		throw error;
