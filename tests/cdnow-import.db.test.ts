@@ -343,6 +343,37 @@ describe('cx import orders --format cdnow', () => {
 		});
 	});
 
+	it('fits the published BG/NBD and Gamma-Gamma with cx model fit --until 1997-09-30 --json', async () => {
+		// no history start is set: the import's first purchases make the whole cohort known
+		const result = await runCli(
+			['model', 'fit', '--until', '1997-09-30', '--json'],
+			childEnv(target.env)
+		);
+		expect(result.code, result.stderr).toBe(0);
+		const fit = JSON.parse(result.stdout) as {
+			bgnbd: Record<string, number>;
+			gammaGamma: Record<string, number>;
+		};
+		const near = (value: number | undefined, published: number, tolerance: number) =>
+			expect(Math.abs((value ?? NaN) - published), `${value} vs ${published}`).toBeLessThanOrEqual(
+				tolerance
+			);
+		expect(fit.bgnbd.customers).toBe(2357);
+		near(fit.bgnbd.r, 0.243, 0.002);
+		near(fit.bgnbd.alpha, 4.414, 0.002);
+		near(fit.bgnbd.a, 0.793, 0.002);
+		near(fit.bgnbd.b, 2.426, 0.002);
+		near(fit.bgnbd.logLikelihood, -9582.43, 0.01);
+		expect(fit.gammaGamma.customers).toBe(946);
+		near(fit.gammaGamma.p, 6.25, 0.01);
+		near(fit.gammaGamma.q, 3.74, 0.01);
+		near(fit.gammaGamma.gamma, 15.44, 0.01);
+
+		const again = await runCli(['model', 'fit', '--until', '1997-13-01'], childEnv(target.env));
+		expect(again.code).toBe(2);
+		expectOneSentence(again.stderr, /1997-13-01/);
+	});
+
 	it('refuses another format (exit 2) with one sentence naming the formats', async () => {
 		const result = await runCli(
 			['import', 'orders', referenceDataFile('CDNOW_sample.txt'), '--format', 'nope'],

@@ -24,6 +24,7 @@ import { removeDemo } from '../demo/remove';
 import { parseCustomers, seedDemo } from '../demo/seed';
 import { getDemoState } from '../demo/state';
 import { refreshRollups } from '../rollups/refresh';
+import { fitCustomerModels } from '../scoring/customer-models';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 
@@ -55,6 +56,9 @@ Commands:
                                             --exclude-single-purchase leaves out the customers
                                             whose only purchase came more than 90 days before the
                                             period's end (average order value and frequency)
+  model fit [--until D] [--json]            fit the customer models (BG/NBD, Gamma-Gamma) on the
+                                            purchase days up to D (default today) and score every
+                                            customer as of D
   user add --email E --role R [--name N] [--password-stdin]
                                             add a user (admin, executive, cx_lead or viewer); the
                                             password is asked for, or read from standard input
@@ -107,6 +111,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 			return refreshCommand(rest, io);
 		case 'metric':
 			return metricCommand(rest, io);
+		case 'model':
+			return modelCommand(rest, io);
 		case 'user':
 			return userCommand(rest, io);
 		case 'backup':
@@ -334,6 +340,77 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 			...(values['exclude-single-purchase'] ? { excludeSinglePurchase: true } : {})
 		});
 		io.out(values.json ? JSON.stringify(result, null, 2) : describeMetric(result));
+		return EXIT.ok;
+	});
+}
+
+async function modelCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const [action, ...rest] = argv;
+	if (action !== 'fit') {
+		throw new UserError(
+			action ? `Cannot "model ${action}"; the one action is "model fit".` : 'Say "model fit".',
+			EXIT.usage
+		);
+	}
+	const { values } = parse(
+		rest,
+		{ until: { type: 'string' }, json: { type: 'boolean' } },
+		0,
+		'model fit'
+	);
+	const until = values.until as string | undefined;
+	if (until !== undefined) {
+		try {
+			parseLocalDate(until);
+		} catch (error) {
+			if (error instanceof PeriodError) throw new UserError(error.message, EXIT.usage);
+			throw error;
+		}
+	}
+	return withDatabase(io, 'model fit', async ({ db }) => {
+		const started = performance.now();
+		const fit = await fitCustomerModels(db, until ? { until } : {});
+		const { bgnbd, gammaGamma, summary } = fit;
+		if (values.json) {
+			io.out(
+				JSON.stringify(
+					{
+						until: fit.until,
+						bgnbd: {
+							r: bgnbd.r,
+							alpha: bgnbd.alpha,
+							a: bgnbd.a,
+							b: bgnbd.b,
+							logLikelihood: bgnbd.logLikelihood,
+							customers: bgnbd.customers,
+							standardErrors: bgnbd.standardErrors
+						},
+						gammaGamma: {
+							p: gammaGamma.p,
+							q: gammaGamma.q,
+							gamma: gammaGamma.gamma,
+							customers: gammaGamma.customers,
+							leftOut: gammaGamma.leftOut
+						},
+						scored: summary.scored,
+						atRisk: summary.atRisk
+					},
+					null,
+					2
+				)
+			);
+			return EXIT.ok;
+		}
+		const n = (value: number) => value.toLocaleString('en-US');
+		const f = (value: number, digits: number) => value.toFixed(digits);
+		io.out(
+			[
+				`Fitted on the purchase days up to ${fit.until} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+				`BG/NBD on ${n(bgnbd.customers)} customers: r ${f(bgnbd.r, 3)}, alpha ${f(bgnbd.alpha, 3)}, a ${f(bgnbd.a, 3)}, b ${f(bgnbd.b, 3)} (log-likelihood ${f(bgnbd.logLikelihood, 2)}).`,
+				`Gamma-Gamma on ${n(gammaGamma.customers)} customers with repeat purchases (${n(gammaGamma.leftOut)} left out): p ${f(gammaGamma.p, 2)}, q ${f(gammaGamma.q, 2)}, gamma ${f(gammaGamma.gamma, 2)}.`,
+				`Scored ${n(summary.scored)} customers as of ${fit.until}: ${n(summary.atRisk)} high-value customers at risk, with ${f(summary.revenueAtRisk, 2)} of net revenue in the last 365 days.`
+			].join('\n')
+		);
 		return EXIT.ok;
 	});
 }
