@@ -6,6 +6,7 @@ import { importOrdersCsv } from '$lib/server/ingest/orders';
 import { evaluateMetric, evaluateTable, type MetricJson } from '$lib/server/metrics/evaluate';
 import { customerLifetimeValue } from '$lib/server/models/clv';
 import { refreshRollups } from '$lib/server/rollups/refresh';
+import { findCustomerScore, listAtRisk } from '$lib/server/scoring/at-risk';
 import { fitCustomerModels, listFits, type FitOutcome } from '$lib/server/scoring/customer-models';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
@@ -232,6 +233,40 @@ describe('customer models on the CDNOW sample', () => {
 			customerLifetimeValue(bgnbd, gammaGamma, { ...sample, m: sample.mean }),
 			2
 		);
+	});
+
+	it('lists the customers at risk for the CX lead, sorted as asked', async () => {
+		const rollup = await database.db
+			.selectFrom('rollup_model_score')
+			.select('at_risk')
+			.executeTakeFirstOrThrow();
+		for (const sort of ['revenue', 'p-alive', 'clv', 'last-purchase'] as const) {
+			for (const descending of [true, false]) {
+				const { customers: listed, total } = await listAtRisk(database.db, {
+					sort,
+					descending,
+					limit: 1000
+				});
+				expect(total).toBe(rollup.at_risk);
+				expect(listed).toHaveLength(Math.min(1000, total));
+				expect(listed.every((c) => c.atRisk && c.highValue && c.ref !== null)).toBe(true);
+				const key = (c: (typeof listed)[number]) =>
+					sort === 'revenue'
+						? c.netRevenue365
+						: sort === 'p-alive'
+							? c.pAlive
+							: sort === 'clv'
+								? c.clv
+								: Date.parse(c.lastDay);
+				const keys = listed.map(key);
+				const sorted = [...keys].sort((a, b) => (descending ? b - a : a - b));
+				expect(keys, `${sort} ${descending ? 'desc' : 'asc'}`).toEqual(sorted);
+			}
+		}
+		const first = (await listAtRisk(database.db, { sort: 'clv', descending: true, limit: 1 }))
+			.customers[0]!;
+		expect(await findCustomerScore(database.db, first.customerId)).toEqual(first);
+		expect(await findCustomerScore(database.db, 10 ** 9)).toBeUndefined();
 	});
 
 	it('says the models are not fitted until a fit, and when scoring began for earlier periods', async () => {

@@ -11,6 +11,7 @@ import { getDemoState, saveDemoState } from '$lib/server/demo/state';
 import { createDemoUsers } from '$lib/server/demo/users';
 import { startOfLocalDay } from '$lib/server/metrics/period';
 import { setTargets } from '$lib/server/metrics/targets';
+import { listFits } from '$lib/server/scoring/customer-models';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from './helpers/database';
 import { makeTempDir } from './helpers/processes';
@@ -392,6 +393,20 @@ if (testDatabaseKind() === 'postgres') {
 			).toBeLessThan((Z95 * sd) / Math.sqrt(n));
 		});
 
+		it('is fitted when seeded, and the fit recovers the declared BG/NBD within 3 standard errors', async () => {
+			const [fit] = await listFits(db, 1);
+			expect(fit).toMatchObject({ status: 'succeeded', until: ANCHOR });
+			const bgnbd = fit!.parameters!.bgnbd;
+			expect(bgnbd.customers).toBeGreaterThan(2000);
+			for (const name of ['r', 'alpha', 'a', 'b'] as const) {
+				const declared = DEMO_MODEL.bgnbd[name];
+				expect(
+					Math.abs(bgnbd[name] - declared),
+					`${name}: fitted ${bgnbd[name].toFixed(3)} ± ${bgnbd.standardErrors[name].toFixed(3)}, declared ${declared}`
+				).toBeLessThan(3 * bgnbd.standardErrors[name]);
+			}
+		});
+
 		it('removes every demo row, its users and its rates, and nothing else', async () => {
 			await db.insertInto('source').values({ source: 'shop' }).execute();
 			const keep = await db
@@ -461,6 +476,8 @@ if (testDatabaseKind() === 'postgres') {
 				(select coalesce(sum(starts - ends), 0)::int from rollup_spell_edge) as active,
 				(select count(*)::int from rc_purchase_day) as purchase_days,
 				(select count(*)::int from rc_message) as messages,
+				(select count(*)::int from model_fit) + (select count(*)::int from customer_score)
+					+ (select count(*)::int from rollup_model_score) as model_rows,
 				(select coalesce(sum(delivered), 0)::int from rollup_message_day) as delivered
 		`.execute(db);
 			expect(rollups.rows[0]).toEqual({
@@ -469,6 +486,7 @@ if (testDatabaseKind() === 'postgres') {
 				active: 0,
 				purchase_days: 0,
 				messages: 0,
+				model_rows: 0,
 				delivered: 0
 			});
 		});

@@ -13,11 +13,15 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	// the log names acting users by email, which only those who manage users see
 	'/admin/audit': 'users:manage',
 	'/admin/demo': 'settings:manage',
+	'/admin/models': 'settings:manage',
 	'/admin/settings': 'settings:manage',
 	'/admin/setup': 'settings:manage',
 	'/admin/targets': 'settings:manage',
 	'/admin/users': 'users:manage',
 	'/api/v1/metrics': 'board:view',
+	// names and references of customers
+	'/customers/at-risk': 'customer:view-personal',
+	'/customers/[id]': 'customer:view-personal',
 	'/api/v1/metrics/[id]': 'board:view',
 	'/logout': 'account:manage-own',
 	'/metrics': 'board:view'

@@ -151,6 +151,10 @@ export async function removeDemo(
 			.execute();
 		await trx.deleteFrom('source').where('source', 'in', sources).execute();
 		await trx.deleteFrom('metric_target').where('demo', '=', true).execute();
+		// The model fits and scores were made on data the demo was part of: none holds any more.
+		await trx.deleteFrom('customer_score').execute();
+		await trx.deleteFrom('rollup_model_score').execute();
+		await trx.deleteFrom('model_fit').execute();
 		if (users.length) await trx.deleteFrom('app_user').where('user_id', 'in', users).execute();
 		await saveDemoState(trx, null);
 		await recordAudit(trx, {

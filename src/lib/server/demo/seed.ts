@@ -1,4 +1,5 @@
 import { refreshRollups, yieldToRequests } from '../rollups/refresh';
+import { fitCustomerModels } from '../scoring/customer-models';
 import { sql, type Kysely } from 'kysely';
 import { DemoCompany, dateOf, type PersonPlan } from '../../../../db/seed/company';
 import { CRM, DEMO_MODEL, DEMO_SOURCES, SHOP } from '../../../../db/seed/model';
@@ -149,6 +150,7 @@ export async function seedDemo(
 	);
 	// The rollups take the new rows in now, so the board has figures when the progress card goes.
 	await refreshRollups(db, { pause: yieldToRequests });
+	await fitDemoModels(db, anchor);
 	await setDemoTargets(db, anchor, new Date(through));
 	await db.transaction().execute(async (trx) => {
 		await saveDemoState(trx, { ...state, status: 'ready' });
@@ -165,6 +167,19 @@ export async function seedDemo(
 		through: new Date(through),
 		seconds: (performance.now() - started) / 1000
 	};
+}
+
+/**
+ * The customer models fitted on the demo, so that its board shows revenue at risk and CLV; a demo
+ * too small to fit (under 100 known first purchases) keeps "not fitted yet", which is the truth.
+ */
+async function fitDemoModels(db: Kysely<DB>, anchor: string): Promise<void> {
+	try {
+		// on the data up to the anchor day, where the demo's history ends
+		await fitCustomerModels(db, { until: anchor });
+	} catch (error) {
+		if (!(error instanceof UserError)) throw error;
+	}
 }
 
 /**
