@@ -3,6 +3,10 @@
 //   npm run bench -- first-board [--cold]
 //   npm run bench -- board [--only postgres|pglite|pglite-large] [--postgres 1000000:20000000]
 //                          [--pglite 100000:2000000] [--pglite-large 1000000:20000000] [--skip-rebuild]
+//   npm run bench -- models
+// models fits BG/NBD and Gamma-Gamma on 100k and 1M simulated customers (time, memory) and runs
+// the holdout check on the CDNOW sample (src/lib/server/bench/models.ts); board also times
+// `cx model fit` on its data.
 // board times the executive board on rollups at scale on PostgreSQL 15 (BENCH_DATABASE_URL, or a
 // throwaway server) and on PGlite: loads, rows read per tile, a 10k-event refresh, a full rebuild
 // and the event loop during one (src/lib/server/bench/board.ts).
@@ -32,7 +36,7 @@ const { values, positionals } = parseArgs({
 		cold: { type: 'boolean' }
 	}
 });
-const benches = { 'import-orders': importOrders, 'first-board': firstBoard, board };
+const benches = { 'import-orders': importOrders, 'first-board': firstBoard, board, models: board };
 const name = positionals[0] ?? 'import-orders';
 if (!benches[name]) {
 	console.error(

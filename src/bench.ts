@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchBoard } from '$lib/server/bench/board';
+import { benchModels } from '$lib/server/bench/models';
 import { startThrowawayServer } from '../tests/setup/postgres-server';
 
 /**
@@ -25,8 +26,15 @@ const size = (text: string) => {
 	return { customers, events };
 };
 
+if (positionals[0] === 'models') {
+	console.log(`# npm run bench -- models (${new Date().toISOString()})`);
+	await benchModels((line) => console.log(line));
+	process.exit(0);
+}
 if (positionals[0] !== 'board') {
-	console.error('Usage: node build-cli/bench.js board [--only pglite|postgres|pglite-large]');
+	console.error(
+		'Usage: node build-cli/bench.js board [--only pglite|postgres|pglite-large] | models'
+	);
 	process.exit(2);
 }
 const cache = path.resolve('.bench-cache');

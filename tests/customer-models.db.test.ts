@@ -84,6 +84,7 @@ describe('customer models on the CDNOW sample', () => {
 		expect(Math.abs(bgnbd.b - 2.426)).toBeLessThanOrEqual(0.002);
 		expect(Math.abs(bgnbd.logLikelihood - -9582.43)).toBeLessThanOrEqual(0.01);
 		expect(gammaGamma.customers).toBe(946);
+		expect(gammaGamma.leftOut).toBe(2357 - 946);
 		expect(Math.abs(gammaGamma.p - 6.25)).toBeLessThanOrEqual(0.01);
 		expect(Math.abs(gammaGamma.q - 3.74)).toBeLessThanOrEqual(0.01);
 		expect(Math.abs(gammaGamma.gamma - 15.44)).toBeLessThanOrEqual(0.01);
@@ -294,6 +295,12 @@ describe('customer models on the CDNOW sample', () => {
 		const [failed] = await listFits(db, 1);
 		expect(failed).toMatchObject({ status: 'failed', parameters: null });
 		expect(failed?.error).toMatch(/refunds are not purchases/);
+		// the board keeps the previous scoring's figures and says why in one sentence
+		const revenue = await september('revenue-at-risk');
+		expect(revenue.value).not.toBeNull();
+		expect(revenue.extra.failedFit).toMatch(
+			/^The latest fit failed: Order "7" from source "cdnow" has a negative amount, and refunds are not purchases; import it as a refund and fit again\.$/
+		);
 		expect(await db.selectFrom('customer_score').select('fit_id').distinct().execute()).toEqual(
 			before
 		);

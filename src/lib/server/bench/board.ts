@@ -9,6 +9,7 @@ import { LOCK_FILE } from '../db/data-dir-lock';
 import { migrateToLatest } from '../db/migrate';
 import type { DB } from '../db/schema';
 import { refreshRollups, yieldToRequests } from '../rollups/refresh';
+import { fitCustomerModels } from '../scoring/customer-models';
 import { updateSettings } from '../settings';
 
 /**
@@ -113,7 +114,16 @@ export async function benchBoard(target: BoardBenchTarget): Promise<void> {
 			`refresh after 10,000 events + 500 orders: ${ms(performance.now() - t)} (${n(batch.deltas)} deltas folded, ${n(batch.messages)} messages, ${n(batch.contacts)} contact weeks and ${n(batch.customers)} customers recomputed, ${batch.steps} steps)`
 		);
 
-		// 4. A full rebuild, alone, then again while the board is loaded in a loop.
+		// 4. The customer models on these customers, as `cx model fit` runs them.
+		const rss = process.memoryUsage().rss;
+		t = performance.now();
+		const fit = await fitCustomerModels(db, { until: '2026-06-01' });
+		const { read, fit: fitting, score, write } = fit.timings;
+		log(
+			`customer models (cx model fit): ${((performance.now() - t) / 1000).toFixed(1)} s — inputs read ${(read / 1000).toFixed(1)} s, BG/NBD + Gamma-Gamma fit ${(fitting / 1000).toFixed(1)} s, scoring ${(score / 1000).toFixed(1)} s, scores written ${(write / 1000).toFixed(1)} s; ${n(fit.summary.scored)} customers scored, BG/NBD on ${n(fit.bgnbd.customers)} (r ${fit.bgnbd.r.toFixed(3)}, alpha ${fit.bgnbd.alpha.toFixed(2)}, a ${fit.bgnbd.a.toFixed(3)}, b ${fit.bgnbd.b.toFixed(3)}); memory (RSS) ${Math.round(rss / 2 ** 20)} → ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`
+		);
+
+		// 5. A full rebuild, alone, then again while the board is loaded in a loop.
 		if (target.skipRebuild) return;
 		t = performance.now();
 		await refreshRollups(db, { full: true });

@@ -309,7 +309,12 @@ async function buildTile(
 			: null,
 		figures.extra.provisional === true && typeof figures.extra.finalOn === 'string'
 			? `provisional until ${dayLabel(figures.extra.finalOn)}`
-			: null
+			: null,
+		// the customer models: the scoring a figure comes from, and a failed fit in one sentence
+		typeof figures.extra.scoredOn === 'string' && figures.extra.scoredOn < period.to
+			? `as scored on ${dayLabel(figures.extra.scoredOn)}`
+			: null,
+		typeof figures.extra.failedFit === 'string' ? figures.extra.failedFit : null
 	].filter((v): v is string => Boolean(v));
 	return {
 		id: entry.id,

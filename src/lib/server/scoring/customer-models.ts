@@ -23,6 +23,8 @@ export interface FitOutcome {
 	bgnbd: BgnbdFit;
 	gammaGamma: GammaGammaFit;
 	summary: ScoreSummary;
+	/** Milliseconds spent reading the inputs, fitting, scoring and writing the scores. */
+	timings: { read: number; fit: number; score: number; write: number };
 }
 
 const WEEK = 7;
@@ -50,6 +52,13 @@ export async function fitCustomerModels(
 	let inputs: CustomerInput[];
 	let bgnbd: BgnbdFit;
 	let gammaGamma: GammaGammaFit;
+	const timings = { read: 0, fit: 0, score: 0, write: 0 };
+	let mark = performance.now();
+	const lap = (phase: keyof typeof timings) => {
+		const now = performance.now();
+		timings[phase] = now - mark;
+		mark = now;
+	};
 	try {
 		const negative = await findNegativeOrder(db);
 		if (negative) {
@@ -60,13 +69,14 @@ export async function fitCustomerModels(
 		const historyStart = await findHistoryStart(db, settings);
 		const knownFrom = historyStart ? knownFirstPurchaseFrom(historyStart) : null;
 		inputs = await readCustomerInputs(db, facts, until, knownFrom);
+		lap('read');
 		const known = inputs.filter((c) => c.known);
 		bgnbd = fitBgnbd(
 			groupSummaries(known.map((c) => ({ x: c.x, t_x: c.lastDays / WEEK, T: c.ageDays / WEEK })))
 		);
-		gammaGamma = fitGammaGamma(
-			known.filter((c) => c.x > 0).map((c) => ({ x: c.x, m: c.meanRepeatValue }))
-		);
+		// every known customer is given: those without repeat spend are counted as left out
+		gammaGamma = fitGammaGamma(known.map((c) => ({ x: c.x, m: c.meanRepeatValue })));
+		lap('fit');
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : String(error);
 		await db
@@ -81,7 +91,9 @@ export async function fitCustomerModels(
 		{ bgnbd, gammaGamma },
 		{ discountRate: settings.discountRate, margin: settings.margin }
 	);
+	lap('score');
 	await writeScores(db, fitId, until, inputs, scores, summary);
+	lap('write');
 	await db
 		.updateTable('model_fit')
 		.set({
@@ -92,7 +104,7 @@ export async function fitCustomerModels(
 		})
 		.where('fit_id', '=', fitId)
 		.execute();
-	return { fitId, until, bgnbd, gammaGamma, summary };
+	return { fitId, until, bgnbd, gammaGamma, summary, timings };
 }
 
 /**
