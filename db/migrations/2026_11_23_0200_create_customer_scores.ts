@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
  * The customer models (PRODUCT.md §3 "High-value churn risk"):
  * - `model_fit`: each fit of BG/NBD and Gamma-Gamma — when, on data up to which local date, on how
  *   many customers, its parameters (jsonb: { bgnbd, gammaGamma }), or why it failed;
- * - `customer_score`: each purchasing customer's scores from the latest scoring (P(alive),
+ * - `customer_score`: each purchasing customer's scores from the latest fit (P(alive),
  *   expected purchases in 90 days, CLV, RFM, high value, at risk), for the at-risk list and the
  *   customer page;
  * - `rollup_model_score`: what boards and walls read, one row per scoring day (counts, sums and
@@ -23,9 +23,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 			parameters jsonb,
 			error text
 		)`,
+		// keyed by fit: a scoring writes its rows beside the current ones, and one transaction
+		// then marks the fit succeeded and drops the rows of the fit before
 		`create table customer_score (
-			customer_id bigint primary key,
 			fit_id bigint not null,
+			customer_id bigint not null,
 			scored_on date not null,
 			first_day date not null,
 			last_day date not null,
@@ -40,9 +42,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 			m smallint,
 			segment text,
 			high_value boolean not null,
-			at_risk boolean not null
+			at_risk boolean not null,
+			primary key (fit_id, customer_id)
 		)`,
-		`create index customer_score_at_risk on customer_score (net_revenue_365 desc) where at_risk`,
+		`create index customer_score_at_risk on customer_score (fit_id, net_revenue_365 desc)
+			where at_risk`,
 		`create table rollup_model_score (
 			scored_on date primary key,
 			fit_id bigint not null,

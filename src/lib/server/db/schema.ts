@@ -635,10 +635,10 @@ export interface ModelFitTable {
 	error: string | null;
 }
 
-/** A purchasing customer's scores from the latest scoring. */
+/** A purchasing customer's scores from a fit (the current one, or one being written). */
 export interface CustomerScoreTable {
-	customer_id: number;
 	fit_id: number;
+	customer_id: number;
 	scored_on: LocalDate;
 	first_day: LocalDate;
 	last_day: LocalDate;

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { RFM_SEGMENTS } from '../models/rfm';
+import type { GenerationSpec } from '../rollups/facts';
+import { memoized } from '../rollups/read';
 import {
 	defineMetric,
 	emptyFigures,
@@ -28,32 +30,28 @@ interface Scoring {
 	segments: Record<string, number>;
 }
 
-/** The latest scoring on or before `day`, the first scoring day, and the latest failed fit. */
-async function scoringOn(db: Kysely<DB>, day: string) {
-	const [row, first, failed] = await Promise.all([
-		db
-			.selectFrom('rollup_model_score')
-			.selectAll()
-			.where('scored_on', '<=', day)
-			.orderBy('scored_on', 'desc')
-			.limit(1)
-			.executeTakeFirst(),
-		db
-			.selectFrom('rollup_model_score')
-			.select('scored_on')
-			.orderBy('scored_on')
-			.limit(1)
-			.executeTakeFirst(),
-		db
-			.selectFrom('model_fit')
-			.select(['status', 'error'])
-			.where('status', '<>', 'running')
-			.orderBy('fit_id', 'desc')
-			.limit(1)
-			.executeTakeFirst()
-	]);
-	const scoring: Scoring | null = row
-		? {
+interface Scorings {
+	/** Every scoring, oldest first: one row per scoring day, so a few hundred at most. */
+	all: Scoring[];
+	/** The reason of the latest finished fit when it failed. */
+	failure: string | null;
+}
+
+/** The scorings and the latest fit's failure, read once per request (a board asks 26 times). */
+function loadScorings(db: Kysely<DB>, facts: GenerationSpec | null): Promise<Scorings> {
+	const load = async (): Promise<Scorings> => {
+		const [rows, fit] = await Promise.all([
+			db.selectFrom('rollup_model_score').selectAll().orderBy('scored_on').execute(),
+			db
+				.selectFrom('model_fit')
+				.select(['status', 'error'])
+				.where('status', '<>', 'running')
+				.orderBy('fit_id', 'desc')
+				.limit(1)
+				.executeTakeFirst()
+		]);
+		return {
+			all: rows.map((row) => ({
 				scoredOn: row.scored_on,
 				scoredAt: row.scored_at,
 				active: Number(row.active),
@@ -62,22 +60,27 @@ async function scoringOn(db: Kysely<DB>, day: string) {
 				revenueAtRisk: Number(row.revenue_at_risk),
 				clvTotal: Number(row.clv_total),
 				segments: row.segments
-			}
-		: null;
-	return {
-		scoring,
-		firstScoredOn: first?.scored_on ?? null,
-		failure: failed?.status === 'failed' ? failed.error : null
+			})),
+			failure: fit?.status === 'failed' ? fit.error : null
+		};
 	};
+	return facts ? memoized(facts, 'model-scorings', load) : load();
+}
+
+/** The latest scoring on or before `day`, the first scoring day, and the latest failed fit. */
+async function scoringOn(db: Kysely<DB>, facts: GenerationSpec | null, day: string) {
+	const { all, failure } = await loadScorings(db, facts);
+	const scoring = all.findLast((s) => s.scoredOn <= day) ?? null;
+	return { scoring, firstScoredOn: all[0]?.scoredOn ?? null, failure };
 }
 
 /** The figures of a period from its scoring, or why there are none. */
 async function fromScoring(
 	db: Kysely<DB>,
-	{ period, now }: MetricContext,
+	{ period, now, facts }: MetricContext,
 	figures: (s: Scoring) => Omit<MetricFigures, 'asOf' | 'extra'> & { extra?: object }
 ): Promise<MetricFigures> {
-	const { scoring, firstScoredOn, failure } = await scoringOn(db, period.to);
+	const { scoring, firstScoredOn, failure } = await scoringOn(db, facts, period.to);
 	const notes: Record<string, unknown> = failure
 		? { failedFit: `The latest fit failed: ${failure}` }
 		: {};
@@ -155,8 +158,8 @@ export const rfmSegments: TableMetricEntry = {
 	label: 'RFM segments',
 	definition:
 		"Active customers by RFM segment: R scores recency (days since the last purchase) and M net revenue in 365 days, each 1–5 by percent rank; F scores purchase days in 365 days by fixed breakpoints (1 / 2 / 3 / 4–5 / 6 or more). The segment follows from R and F. As of the latest scoring on or before the period's last day.",
-	async compute(db, { period }) {
-		const { scoring, firstScoredOn } = await scoringOn(db, period.to);
+	async compute(db, { period, facts }) {
+		const { scoring, firstScoredOn } = await scoringOn(db, facts, period.to);
 		const columns = ['segment', 'r', 'f', 'customers', 'share'];
 		if (!scoring) {
 			return {

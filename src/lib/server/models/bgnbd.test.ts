@@ -1,3 +1,4 @@
+import { hypergeometric2F1 } from './special-functions';
 import { describe, expect, it } from 'vitest';
 import {
 	bgnbdLogLikelihood,
@@ -134,6 +135,32 @@ describe('conditionalExpectedPurchases', () => {
 		expect(conditionalExpectedPurchases(CDNOW, 0, 2, 30, 39)).toBe(0);
 		const values = [4, 13, 26, 52].map((t) => conditionalExpectedPurchases(CDNOW, t, 2, 30, 39));
 		values.slice(1).forEach((v, i) => expect(v).toBeGreaterThan(values[i] as number));
+	});
+
+	it('sums the closed form of FHL 2005 eq. 9 and 10, and stays exact where it cancels', () => {
+		// the closed form with the Gaussian 2F1, where it is well conditioned (CDNOW)
+		const { r, alpha, a, b } = CDNOW;
+		for (const t of [5, 39, 100]) {
+			const closed =
+				((a + b - 1) / (a - 1)) *
+				(1 - (alpha / (alpha + t)) ** r * hypergeometric2F1(r, b, a + b - 1, t / (alpha + t)));
+			expect(Math.abs(expectedPurchases(CDNOW, t) - closed) / closed).toBeLessThan(1e-12);
+		}
+		// b towards infinity (no one drops out): an active customer's rate is Gamma(r + x, α + T),
+		// so t (r + x)/(α + T)
+		for (const [x, t_x, T] of [
+			[0, 0, 20],
+			[2, 30.43, 38.86],
+			[12, 50, 52]
+		] as const) {
+			const limit = (39 * (r + x)) / (alpha + T);
+			const huge = conditionalExpectedPurchases({ ...CDNOW, b: 1e9 }, 39, x, t_x, T);
+			expect(Math.abs(huge - limit) / limit).toBeLessThan(1e-6);
+		}
+		// smooth through a = 1, where the closed form is 0/0
+		const near = conditionalExpectedPurchases({ ...CDNOW, a: 1 + 1e-5 }, 39, 2, 30.43, 38.86);
+		const one = conditionalExpectedPurchases({ ...CDNOW, a: 1 }, 39, 2, 30.43, 38.86);
+		expect(Math.abs(one - near) / near).toBeLessThan(1e-4);
 	});
 
 	it('expects more from a customer who bought recently than from one gone quiet', () => {

@@ -1,5 +1,5 @@
 import { logParameterStandardErrors, minimize } from './optimize';
-import { hypergeometric2F1, logAddExp, logBeta, logGamma } from './special-functions';
+import { logAddExp, logBeta, logGamma } from './special-functions';
 
 /**
  * The BG/NBD model of Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way": while
@@ -242,15 +242,12 @@ export function probabilityAlive(
 
 /**
  * E[X(t)]: expected purchases in (0, t] of a customer just acquired (FHL 2005 eq. 9),
- * (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ · 2F1(r, b; a+b−1; t/(α+t))]. Like the paper's formula, it is
- * 0/0 at exactly a = 1 (as is the conditional expectation below).
+ * (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ · 2F1(r, b; a+b−1; t/(α+t))], summed by
+ * `conditionalExpectationSeries` (no cancellation at a large b, and defined at a = 1).
  */
 export function expectedPurchases(params: BgnbdParameters, t: number): number {
-	const { r, alpha, a, b } = params;
 	if (t === 0) return 0;
-	const z = t / (alpha + t);
-	const hyper = hypergeometric2F1(r, b, a + b - 1, z);
-	return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyper);
+	return conditionalExpectationSeries(params, t / (params.alpha + t), 0);
 }
 
 /**
@@ -265,12 +262,35 @@ export function conditionalExpectedPurchases(
 	t_x: number,
 	T: number
 ): number {
-	const { r, alpha, a, b } = params;
 	if (t === 0) return 0;
-	const z = t / (alpha + T + t);
-	const hyper = hypergeometric2F1(r + x, b + x, a + b + x - 1, z);
-	const bracket = 1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * hyper;
-	return (((a + b + x - 1) / (a - 1)) * bracket) / (1 + dropoutOdds(params, x, t_x, T));
+	const z = t / (params.alpha + T + t);
+	return conditionalExpectationSeries(params, z, x) / (1 + dropoutOdds(params, x, t_x, T));
+}
+
+/**
+ * (a+b+x−1)/(a−1) · [1 − (1−z)^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)], the bracket of FHL 2005
+ * eqs. 9 and 10, summed without cancellation. Written as it stands it is a difference of nearly
+ * equal numbers times a large factor once b is large (a fit where hardly anyone drops out runs b
+ * towards infinity: at b ≈ 100 the closed form is already off in the fourth digit) and 0/0 at
+ * a = 1. By Euler's transformation it equals C (1−z)^(a−1) Σ_{n≥1} (a)_{n−1}/n! zⁿ (1 − ρₙ), C = a+b+x−1,
+ * ρₙ = Π_{k<n} (C−r−x+k)/(C+k), a sum of terms of one sign (1 − ρₙ is built up, never subtracted).
+ */
+function conditionalExpectationSeries(params: BgnbdParameters, z: number, x: number): number {
+	const { r, a, b } = params;
+	// C = a + b + x − 1
+	const big = a + b + x - 1;
+	const shape = r + x;
+	let term = z; // (a)_0 / 1! · z
+	let gap = shape / big; // 1 − ρ₁
+	let sum = 0;
+	for (let n = 1; n < 100_000; n++) {
+		const add = term * gap;
+		sum += add;
+		if (Math.abs(add) <= 1e-16 * Math.abs(sum) && n > 2) break;
+		term *= ((a + n - 1) / (n + 1)) * z;
+		gap += (1 - gap) * (shape / (big + n));
+	}
+	return big * Math.pow(1 - z, a - 1) * sum;
 }
 
 /**

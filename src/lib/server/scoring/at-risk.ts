@@ -73,7 +73,16 @@ function scoredCustomers(db: Kysely<DB>) {
 			's.high_value',
 			's.at_risk'
 		])
-		.where('c.erased_at', 'is', null);
+		.where('c.erased_at', 'is', null)
+		.where('s.fit_id', '=', currentFit(db));
+}
+
+/** The fit whose scores are current: the latest that succeeded (a later one may be writing). */
+function currentFit(db: Kysely<DB>) {
+	return db
+		.selectFrom('model_fit')
+		.select((eb) => eb.fn.max('fit_id').as('fit_id'))
+		.where('status', '=', 'succeeded');
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof scoredCustomers>['execute']>>[number];
@@ -120,12 +129,13 @@ export async function listAtRisk(
 			.selectFrom('customer_score')
 			.select((eb) => eb.fn.countAll<number>().as('n'))
 			.where('at_risk', '=', true)
+			.where('fit_id', '=', currentFit(db))
 			.executeTakeFirstOrThrow()
 	]);
 	return { customers: rows.map(toScoredCustomer), total: Number(count.n) };
 }
 
-/** One customer's scores, if the latest scoring scored them. */
+/** One customer's scores, if the current fit scored them. */
 export async function findCustomerScore(
 	db: Kysely<DB>,
 	customerId: number

@@ -86,30 +86,33 @@ export async function fitCustomerModels(
 			.execute();
 		throw new UserError(`The models were not fitted: ${reason}`);
 	}
-	const { scores, summary } = scoreCustomers(
-		inputs,
-		{ bgnbd, gammaGamma },
-		{ discountRate: settings.discountRate, margin: settings.margin }
-	);
-	lap('score');
-	await writeScores(db, fitId, until, inputs, scores, summary);
-	lap('write');
-	await db
-		.updateTable('model_fit')
-		.set({
-			status: 'succeeded',
-			finished_at: new Date(),
-			customers: bgnbd.customers,
-			parameters: JSON.stringify({ bgnbd, gammaGamma })
-		})
-		.where('fit_id', '=', fitId)
-		.execute();
-	return { fitId, until, bgnbd, gammaGamma, summary, timings };
+	try {
+		const { scores, summary } = scoreCustomers(
+			inputs,
+			{ bgnbd, gammaGamma },
+			{ discountRate: settings.discountRate, margin: settings.margin }
+		);
+		lap('score');
+		await writeScores(db, fitId, until, inputs, scores, summary, { bgnbd, gammaGamma });
+		lap('write');
+		return { fitId, until, bgnbd, gammaGamma, summary, timings };
+	} catch (error) {
+		// what this fit wrote goes; the previous fit's scores stay the current ones
+		const reason = error instanceof Error ? error.message : String(error);
+		await db.deleteFrom('customer_score').where('fit_id', '=', fitId).execute();
+		await db
+			.updateTable('model_fit')
+			.set({ status: 'failed', finished_at: new Date(), error: `Scoring failed: ${reason}` })
+			.where('fit_id', '=', fitId)
+			.execute();
+		throw error;
+	}
 }
 
 /**
- * Upserts the scores in chunks (short transactions, so the app never waits long), then in one
- * transaction drops the scores of customers no longer scored and writes the board figures.
+ * Writes the scores beside the current ones in chunks (short transactions, so the app never waits
+ * long), then in one transaction marks the fit succeeded, drops the previous fit's scores and
+ * writes the board figures: readers see one whole scoring or the other.
  */
 async function writeScores(
 	db: Kysely<DB>,
@@ -117,7 +120,8 @@ async function writeScores(
 	scoredOn: LocalDate,
 	inputs: readonly CustomerInput[],
 	scores: readonly CustomerScore[],
-	summary: ScoreSummary
+	summary: ScoreSummary,
+	parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit }
 ): Promise<void> {
 	for (let start = 0; start < scores.length; start += WRITE_CHUNK) {
 		const chunk = scores.slice(start, start + WRITE_CHUNK);
@@ -148,17 +152,20 @@ async function writeScores(
 				${column((s) => s.atRisk)}::boolean[]
 			) as u(customer_id, first_day, last_days, purchase_days, p_alive, expected, clv, net_revenue,
 				active, r, f, m, segment, high_value, at_risk)
-			on conflict (customer_id) do update set
-				fit_id = excluded.fit_id, scored_on = excluded.scored_on, first_day = excluded.first_day,
-				last_day = excluded.last_day, purchase_days = excluded.purchase_days,
-				p_alive = excluded.p_alive, expected_purchases_90d = excluded.expected_purchases_90d,
-				clv = excluded.clv, net_revenue_365 = excluded.net_revenue_365, active = excluded.active,
-				r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
-				high_value = excluded.high_value, at_risk = excluded.at_risk
 		`.execute(db);
 		await new Promise((resolve) => setImmediate(resolve));
 	}
 	await db.transaction().execute(async (trx) => {
+		await trx
+			.updateTable('model_fit')
+			.set({
+				status: 'succeeded',
+				finished_at: new Date(),
+				customers: parameters.bgnbd.customers,
+				parameters: JSON.stringify(parameters)
+			})
+			.where('fit_id', '=', fitId)
+			.execute();
 		await trx.deleteFrom('customer_score').where('fit_id', '<>', fitId).execute();
 		await trx
 			.insertInto('rollup_model_score')
