@@ -2,7 +2,9 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB, OrderKind } from '$lib/server/db/schema';
 import { evaluateMetric, evaluateTable, type MetricJson } from '$lib/server/metrics/evaluate';
+import { lapseFreeMonths, type RetentionProjection } from '$lib/server/metrics/cohort-retention';
 import { comparePeriod, resolvePeriod } from '$lib/server/metrics/period';
+import { fitSbg, sbgSurvival } from '$lib/server/models/sbg';
 import { refreshRollups } from '$lib/server/rollups/refresh';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
@@ -159,7 +161,7 @@ class Reference {
 	constructor(
 		private readonly raw: Raw,
 		private readonly tz: string,
-		private readonly w: number,
+		readonly w: number,
 		private readonly now: Date
 	) {
 		for (const o of raw.orders) {
@@ -1000,6 +1002,7 @@ async function expectAllMatch(
 		table.rows.map((r) => r.cohort),
 		`${label}: cohorts`
 	).toEqual(expected.map((r) => r.cohort));
+	let projected = 0;
 	for (const [i, row] of table.rows.entries()) {
 		const want = expected[i]!;
 		expect(row.customers, `${label}: cohort ${want.cohort} size`).toBe(want.customers);
@@ -1011,7 +1014,28 @@ async function expectAllMatch(
 				else expect(got[k], `${label}: ${want.cohort} ${form}[${k}]`).toBeCloseTo(value, 9);
 			}
 		}
+		// The retention projection: once 6 months after the lapse-free ones have ended, the sBG
+		// fitted by its own likelihood to the reference's curve, carried on past the last month.
+		const observed = want.neverLapsed.filter((v): v is number => v !== null);
+		const base = lapseFreeMonths(want.cohort, ref.w);
+		const projection = row.projection as RetentionProjection | null;
+		if (observed.length - 1 - base < 6) {
+			expect(projection, `${label}: ${want.cohort} projection`).toBeNull();
+		} else if (projection) {
+			projected++;
+			const survivors = observed
+				.slice(base)
+				.map((v) => Math.round((v / observed[base]!) * want.customers));
+			const fit = fitSbg(survivors);
+			expect(projection.alpha).toBeCloseTo(fit.alpha, 9);
+			const t = observed.length - base;
+			expect(projection.values[observed.length]).toBeCloseTo(
+				observed[base]! * sbgSurvival(fit, t),
+				9
+			);
+		}
 	}
+	expect(projected, `${label}: cohorts projected`).toBeGreaterThan(0);
 
 	// The partial period's comparison is cut at the same clock time (a quarter hour here).
 	const json = await evaluateMetric(db, { id: 'average-order-value', now: NOW });

@@ -4,7 +4,8 @@ import type { GenerationSpec } from '../rollups/facts';
 import { firstPurchases, latestAt, memoized } from '../rollups/read';
 import { COMPUTING_REASON, type TableFigures, type TableMetricEntry } from './catalog-entry';
 import { knownFirstPurchaseFrom, NO_ORDERS_REASON } from './history';
-import { addMonths, localDateOf, type LocalDate } from './period';
+import { fitSbg, SBG_MINIMUM_PERIODS, sbgSurvival } from '../models/sbg';
+import { addDays, addMonths, localDateOf, type LocalDate } from './period';
 
 /**
  * PRODUCT.md §3 "Cohort retention table and curve": customers grouped by the month of their first
@@ -36,6 +37,7 @@ export const cohortRetention: TableMetricEntry = {
 			extra: {
 				offsets: table.offsets,
 				forms: ['inMonth', 'orLater', 'revenue', 'neverLapsed'],
+				projection: `The never-lapsed form is projected per cohort by the shifted-beta-geometric model once 6 months after its lapse-free first months have ended; otherwise ${NOT_ENOUGH_HISTORY}.`,
 				...(table.cohorts.length === 0
 					? {
 							reason:
@@ -60,6 +62,62 @@ export interface CohortRow {
 	orLater: (number | null)[];
 	revenue: (number | null)[];
 	neverLapsed: (number | null)[];
+	/**
+	 * The shifted-beta-geometric projection of `neverLapsed` (PRODUCT.md §3): fitted to
+	 * S(k)/S(base) over the months after `base`, the last month in which no one can have lapsed
+	 * yet, once at least 6 of them have ended; `values[k]` is the projected share for the months
+	 * after the last one observed, up to a year beyond it (null up to there).
+	 */
+	projection: RetentionProjection | null;
+}
+
+export interface RetentionProjection {
+	alpha: number;
+	beta: number;
+	base: number;
+	values: (number | null)[];
+}
+
+/** Said where a cohort has no projection. */
+export const NOT_ENOUGH_HISTORY = 'not enough history';
+
+/**
+ * The sBG projection of a never-lapsed curve whose months up to `base` are 100% by definition
+ * (the activity window has not passed for anyone): null until 6 months after `base` have ended.
+ */
+export function projectRetention(
+	neverLapsed: readonly (number | null)[],
+	customers: number,
+	base: number,
+	horizon = 12
+): RetentionProjection | null {
+	const observed = neverLapsed.filter((share): share is number => share !== null);
+	const baseShare = observed[base];
+	if (
+		baseShare === undefined ||
+		baseShare <= 0 ||
+		observed.length - 1 - base < SBG_MINIMUM_PERIODS
+	) {
+		return null;
+	}
+	// survivors, in customers, at base, base + 1, …: the counts the model's likelihood is over
+	const survivors = observed
+		.slice(base)
+		.map((share) => Math.round((share / baseShare) * customers));
+	let fit: { alpha: number; beta: number };
+	try {
+		fit = fitSbg(survivors);
+	} catch {
+		// a curve the model cannot take (no one lapsed, or everyone at once) is not projected
+		return null;
+	}
+	const { alpha, beta } = fit;
+	const last = observed.length - 1;
+	const values: (number | null)[] = Array.from({ length: last + 1 }, () => null);
+	for (let k = last + 1; k <= last + horizon; k++) {
+		values.push(baseShare * sbgSurvival({ alpha, beta }, k - base));
+	}
+	return { alpha, beta, base, values };
 }
 
 export interface CohortTable {
@@ -89,6 +147,7 @@ export async function cohortTable(
 		historyStart
 	}: { fromMonth: LocalDate; toMonth: LocalDate; today: LocalDate; historyStart: LocalDate }
 ): Promise<CohortTable> {
+	const windowDays = facts.activityWindowDays;
 	const knownFrom = knownFirstPurchaseFrom(historyStart);
 	const wholeMonthsFrom =
 		knownFrom.slice(8) === '01' ? knownFrom : `${addMonths(knownFrom.slice(0, 7), 1)}-01`;
@@ -133,7 +192,8 @@ export async function cohortTable(
 			inMonth: [],
 			orLater: [],
 			revenue: [],
-			neverLapsed: []
+			neverLapsed: [],
+			projection: null
 		};
 		const at = (k: number) =>
 			byOffset[k] ?? { purchasers: 0, lastPurchasers: 0, netRevenue: 0, firstLapsed: 0 };
@@ -151,9 +211,26 @@ export async function cohortTable(
 			row.neverLapsed.push(open ? null : 1 - lapsedSoFar / customers);
 			lastFromHere -= at(k).lastPurchasers;
 		}
+		row.projection = projectRetention(
+			row.neverLapsed,
+			customers,
+			lapseFreeMonths(month, windowDays)
+		);
 		cohorts.push(row);
 	}
 	return { cohorts, offsets: Math.max(0, ...cohorts.map((c) => c.inMonth.length)) };
+}
+
+/**
+ * The last month offset in which no one of a cohort can have lapsed yet: a customer lapses W days
+ * after their last purchase at the earliest, so not before the cohort's first day + W (month 11
+ * with W = 365).
+ */
+export function lapseFreeMonths(month: string, windowDays: number): number {
+	const firstLapse = addDays(`${month}-01`, windowDays);
+	let k = 0;
+	while (`${addMonths(month, k + 2)}-01` <= firstLapse) k++;
+	return k;
 }
 
 /** Every cohort cell of the generation, once per request: at most one row per cohort and month. */

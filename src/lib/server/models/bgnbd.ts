@@ -50,6 +50,9 @@ export interface BgnbdFit extends BgnbdParameters {
 	standardErrors: BgnbdParameters;
 }
 
+/** Fitted parameters stay within 1e-6 … 1e6. */
+const LOG_PARAMETER_BOUND = Math.log(1e6);
+
 /** The fit is refused below this many customers: the likelihood is too flat to mean anything. */
 export const BGNBD_MINIMUM_CUSTOMERS = 100;
 const DAYS_PER_WEEK = 7;
@@ -208,7 +211,12 @@ export function fitBgnbd(groups: readonly SummaryGroup[]): BgnbdFit {
 		throw new Error('The BG/NBD model needs at least one customer with a repeat purchase.');
 	}
 	const packed = packGroups(groups);
-	const negative = (logs: number[]) => -packedLogLikelihood(toParameters(logs), packed);
+	// Data where hardly anyone drops out run a and b towards infinity together (a fixed dropout
+	// probability): the search stops at a million instead of wandering out for minutes.
+	const negative = (logs: number[]) =>
+		logs.some((l) => Math.abs(l) > LOG_PARAMETER_BOUND)
+			? Infinity
+			: -packedLogLikelihood(toParameters(logs), packed);
 	const minimum = minimize(negative, [0, 0, 0, 0]);
 	const params = toParameters(minimum.point);
 	const [r, alpha, a, b] = logParameterStandardErrors(negative, minimum.point);
