@@ -51,7 +51,7 @@ async function activeCustomersJson(): Promise<{
 
 async function tileStatus(): Promise<string> {
 	await page.goto(`${server.url}/`);
-	const tile = page.getByRole('article').filter({ hasText: 'Active customers' });
+	const tile = page.getByRole('article', { name: 'Active customers', exact: true });
 	return (
 		await tile
 			.getByText(/^(On target|Near target|Off target|No target|Not enough data)$/)
@@ -102,7 +102,7 @@ describe('/admin/targets', () => {
 describe("a tile's exports", () => {
 	it('downloads the series as CSV with the numbers of the table, and as a PNG', async () => {
 		await page.goto(`${server.url}/`);
-		const tile = page.getByRole('article').filter({ hasText: 'Active customers' });
+		const tile = page.getByRole('article', { name: 'Active customers', exact: true });
 		await tile.getByText('Show table').click();
 		const shown = await tile.locator('tbody tr').evaluateAll((rows) =>
 			rows.map((row) => ({
