@@ -30,7 +30,8 @@ export const init: ServerInit = async () => {
 		// In the background: the server answers (and `/` shows progress) while the demo is written.
 		await startDemo(database.db, { dataDir, log });
 		// Rollups: built on first start, then kept current from whatever process writes data.
-		startRollups(database.db, { log });
+		// CX_MODEL_FITS=0 leaves the customer models to `cx model fit` alone.
+		startRollups(database.db, { log, fitModels: process.env.CX_MODEL_FITS !== '0' });
 		warnIfUnencrypted();
 	} catch (error) {
 		// One sentence, no stack trace; the database is closed so its folder is not left locked.

@@ -228,5 +228,72 @@ if (kind === 'postgres') {
 				await scratch.drop();
 			}
 		});
+
+		it('fits the customer models in a child process when data lands, and again after more', async () => {
+			const scratch = await createScratchDatabase(inject('postgresAdminUrl'));
+			let server: ServerProcess | undefined;
+			const other = new pg.Client({ connectionString: scratch.url });
+			// customers with a known first purchase 40–340 days ago and 1–4 purchase days since
+			const addCustomers = async (from: number, count: number) => {
+				await other.query(
+					`with c as (
+						insert into customer (source, first_order_at)
+						select 'elsewhere', now() - ((g * 37) % 300 + 40) * interval '1 day'
+						from generate_series($1::int, $2::int) g
+						returning customer_id, first_order_at
+					)
+					insert into customer_order (customer_id, origin_customer_id, source, order_ref, kind,
+						amount, currency, reporting_amount, ordered_at)
+					select customer_id, customer_id, 'elsewhere', 'o-' || customer_id || '-' || k, 'order',
+						20 + k * 5, 'USD', 20 + k * 5, first_order_at + k * (customer_id % 9 + 3) * interval '1 day'
+					from c cross join lateral generate_series(0, (customer_id % 4)::int) k`,
+					[from, from + count - 1]
+				);
+			};
+			const fits = async () =>
+				(
+					await other.query<{ status: string; scored: string }>(
+						`select f.status, (select count(*) from customer_score s where s.fit_id = f.fit_id)::text
+							as scored
+						from model_fit f order by f.fit_id`
+					)
+				).rows;
+			const waitForFits = async (count: number) => {
+				const deadline = performance.now() + 90_000;
+				while (performance.now() < deadline) {
+					const rows = await fits();
+					if (rows.length >= count && rows.every((r) => r.status !== 'running')) return rows;
+					await new Promise((resolve) => setTimeout(resolve, 500));
+				}
+				return fits();
+			};
+			try {
+				server = await startServer(
+					childEnv({
+						DATABASE_URL: scratch.url,
+						CX_MODEL_FITS: '1',
+						CX_MODEL_REFIT_MINUTES: '0'
+					})
+				);
+				await other.connect();
+				await other.query(`insert into source (source) values ('elsewhere')`);
+				await addCustomers(1, 300);
+				const first = await waitForFits(1);
+				expect(first, server.output().stdout).toEqual([{ status: 'succeeded', scored: '300' }]);
+				await addCustomers(301, 20);
+				const second = await waitForFits(2);
+				expect(second.at(-1), server.output().stdout).toEqual({
+					status: 'succeeded',
+					scored: '320'
+				});
+				// the previous fit's scores went when the new ones were whole
+				expect(second[0]).toEqual({ status: 'succeeded', scored: '0' });
+				expect(server.output().stdout).toMatch(/Customer models fitted and every customer scored/);
+			} finally {
+				await other.end().catch(() => undefined);
+				await server?.stop('SIGKILL');
+				await scratch.drop();
+			}
+		}, 240_000);
 	});
 }

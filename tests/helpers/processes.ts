@@ -39,7 +39,16 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 	// A known admin password: no initial-credentials.txt is written into the working tree when
 	// a server runs on DATABASE_URL.
 	// No demo company unless a test asks for one (CX_DEMO: '1'): most tests bring their own data.
-	return { ...env, TZ: 'UTC', CX_ADMIN_PASSWORD: 'test admin password', CX_DEMO: '0', ...extra };
+	// No scheduled model fits either (CX_MODEL_FITS: '1' for the test of them): a fit in the
+	// background would load the machine under the timing-sensitive browser tests.
+	return {
+		...env,
+		TZ: 'UTC',
+		CX_ADMIN_PASSWORD: 'test admin password',
+		CX_DEMO: '0',
+		CX_MODEL_FITS: '0',
+		...extra
+	};
 }
 
 export function makeTempDir(prefix: string): string {

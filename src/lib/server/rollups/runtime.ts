@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { fitWhenDue, noteDataLanded, stopModelFits } from '../scoring/schedule';
 import { refreshRollups, yieldToRequests } from './refresh';
 
 /**
@@ -23,6 +24,8 @@ const runtime = (holder.__cxRollups ??= {});
 
 export interface RollupRuntimeOptions {
 	log: (message: string) => void;
+	/** Keep the customer models fitted as data lands (scoring/schedule.ts); on by default. */
+	fitModels?: boolean;
 }
 
 export function startRollups(db: Kysely<DB>, options: RollupRuntimeOptions): void {
@@ -36,6 +39,7 @@ export function startRollups(db: Kysely<DB>, options: RollupRuntimeOptions): voi
 
 export function stopRollups(): Promise<void> {
 	runtime.stopped = true;
+	stopModelFits();
 	if (runtime.timer) clearInterval(runtime.timer);
 	runtime.timer = undefined;
 	return runtime.running ?? Promise.resolve();
@@ -54,12 +58,16 @@ export function requestRollupRefresh(db: Kysely<DB>, options: RollupRuntimeOptio
 				runtime.again = false;
 				const started = performance.now();
 				const report = await refreshRollups(db, { pause: yieldToRequests });
+				if (report.deltas + report.customers + report.built > 0) noteDataLanded();
 				if (report.built > 0) {
 					options.log(
 						`Rollups rebuilt for ${report.built.toLocaleString('en-US')} customers in ${((performance.now() - started) / 1000).toFixed(1)} s.`
 					);
 				}
 			} while (runtime.again && !runtime.stopped);
+			if (options.fitModels !== false && !runtime.stopped) {
+				await fitWhenDue(db, { log: options.log, env: process.env });
+			}
 		} catch (error) {
 			if (!runtime.stopped) {
 				const message = error instanceof Error ? error.message : String(error);
