@@ -10,7 +10,9 @@ export type AuditAction =
 	| 'demo.seed'
 	| 'demo.remove'
 	| 'targets.update'
-	| 'targets.remove';
+	| 'targets.remove'
+	| 'customer.view'
+	| 'customers.list';
 
 export interface AuditEntry {
 	actorUserId: number | null;

@@ -150,7 +150,9 @@ export async function seedDemo(
 	);
 	// The rollups take the new rows in now, so the board has figures when the progress card goes.
 	await refreshRollups(db, { pause: yieldToRequests });
-	await fitDemoModels(db, anchor);
+	// A default-size demo is fitted at once (under a second); a larger one would hold the server's
+	// event loop for long, so the server's schedule fits it in a child process instead.
+	if (customers <= IN_PROCESS_FIT_CUSTOMERS) await fitDemoModels(db, anchor);
 	await setDemoTargets(db, anchor, new Date(through));
 	await db.transaction().execute(async (trx) => {
 		await saveDemoState(trx, { ...state, status: 'ready' });
@@ -168,6 +170,8 @@ export async function seedDemo(
 		seconds: (performance.now() - started) / 1000
 	};
 }
+
+const IN_PROCESS_FIT_CUSTOMERS = 20_000;
 
 /**
  * The customer models fitted on the demo, so that its board shows revenue at risk and CLV; a demo

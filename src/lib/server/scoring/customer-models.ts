@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema';
-import { UserError } from '../errors';
+import { EXIT, UserError } from '../errors';
 import { findHistoryStart, knownFirstPurchaseFrom } from '../metrics/history';
 import { localDateOf, type LocalDate } from '../metrics/period';
 import { fitBgnbd, groupSummaries, type BgnbdFit } from '../models/bgnbd';
-import { fitGammaGamma, type GammaGammaFit } from '../models/gamma-gamma';
+import { fitGammaGamma, populationMeanValue, type GammaGammaFit } from '../models/gamma-gamma';
 import { liveGeneration } from '../rollups/refresh';
 import { getSettings } from '../settings';
 import { findNegativeOrder, readCustomerInputs, type CustomerInput } from './inputs';
@@ -42,13 +42,15 @@ export async function fitCustomerModels(
 			'The rollups have not been built yet; run "npm run cx -- refresh" and fit again.'
 		);
 	}
-	const until = options.until ?? localDateOf(options.now ?? new Date(), settings.timeZone);
-	const fit = await db
-		.insertInto('model_fit')
-		.values({ status: 'running', until_day: until })
-		.returning('fit_id')
-		.executeTakeFirstOrThrow();
-	const fitId = Number(fit.fit_id);
+	const today = localDateOf(options.now ?? new Date(), settings.timeZone);
+	const until = options.until ?? today;
+	if (until > today) {
+		throw new UserError(
+			`--until ${until} is after today (${today}); the models can only be fitted on data up to today.`,
+			EXIT.usage
+		);
+	}
+	const fitId = await startFit(db, until, options.now ?? new Date());
 	let inputs: CustomerInput[];
 	let bgnbd: BgnbdFit;
 	let gammaGamma: GammaGammaFit;
@@ -63,7 +65,7 @@ export async function fitCustomerModels(
 		const negative = await findNegativeOrder(db);
 		if (negative) {
 			throw new Error(
-				`Order "${negative.order_ref}" from source "${negative.source}" has a negative amount, and refunds are not purchases; import it as a refund and fit again.`
+				`An order from source "${negative.source}" has a negative amount, and refunds are not purchases; import such rows as refunds and fit again.`
 			);
 		}
 		const historyStart = await findHistoryStart(db, settings);
@@ -76,6 +78,11 @@ export async function fitCustomerModels(
 		);
 		// every known customer is given: those without repeat spend are counted as left out
 		gammaGamma = fitGammaGamma(known.map((c) => ({ x: c.x, m: c.meanRepeatValue })));
+		if (!Number.isFinite(populationMeanValue(gammaGamma))) {
+			throw new Error(
+				`The spend model found no finite mean order value (q = ${gammaGamma.q.toFixed(2)} is not above 1), so no lifetime value can be given.`
+			);
+		}
 		lap('fit');
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : String(error);
@@ -107,6 +114,35 @@ export async function fitCustomerModels(
 			.execute();
 		throw error;
 	}
+}
+
+/** A fit under way that started less than this long ago keeps others from starting. */
+const RUNNING_FOR_MS = 60 * 60 * 1000;
+/** Serializes the start of fits across processes (the check and the insert). */
+const FIT_LOCK = 7_402_531;
+
+/** Records a running fit, unless another one is under way (one at a time, in any process). */
+async function startFit(db: Kysely<DB>, until: LocalDate, now: Date): Promise<number> {
+	return db.transaction().execute(async (trx) => {
+		await sql`select pg_advisory_xact_lock(${FIT_LOCK}::bigint)`.execute(trx);
+		const running = await trx
+			.selectFrom('model_fit')
+			.select(['started_at'])
+			.where('status', '=', 'running')
+			.where('started_at', '>', new Date(now.getTime() - RUNNING_FOR_MS))
+			.executeTakeFirst();
+		if (running) {
+			throw new UserError(
+				`Another fit of the customer models is under way (started ${running.started_at.toISOString()}); wait for it to finish.`
+			);
+		}
+		const fit = await trx
+			.insertInto('model_fit')
+			.values({ status: 'running', until_day: until })
+			.returning('fit_id')
+			.executeTakeFirstOrThrow();
+		return Number(fit.fit_id);
+	});
 }
 
 /**
@@ -156,7 +192,7 @@ async function writeScores(
 		await new Promise((resolve) => setImmediate(resolve));
 	}
 	await db.transaction().execute(async (trx) => {
-		await trx
+		const marked = await trx
 			.updateTable('model_fit')
 			.set({
 				status: 'succeeded',
@@ -165,8 +201,13 @@ async function writeScores(
 				parameters: JSON.stringify(parameters)
 			})
 			.where('fit_id', '=', fitId)
-			.execute();
-		await trx.deleteFrom('customer_score').where('fit_id', '<>', fitId).execute();
+			.where('status', '=', 'running')
+			.executeTakeFirst();
+		// gone meanwhile (the demo removed with every fit): this scoring must not be published
+		if (Number(marked.numUpdatedRows) !== 1) {
+			throw new Error('the fit was withdrawn while it ran (its data was removed)');
+		}
+		await trx.deleteFrom('customer_score').where('fit_id', '<', fitId).execute();
 		await trx
 			.insertInto('rollup_model_score')
 			.values({

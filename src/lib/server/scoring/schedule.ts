@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { getDemoState } from '../demo/state';
 
 /**
  * The server keeps the customer models current without ever fitting in its own process (a fit
@@ -60,6 +61,9 @@ async function isDue(db: Kysely<DB>, now: number, env: NodeJS.ProcessEnv): Promi
 		.orderBy('fit_id', 'desc')
 		.limit(1)
 		.executeTakeFirst();
+	// the demo company fits itself once written; half-written or half-removed, it is no data
+	const demo = await getDemoState(db);
+	if (demo && demo.status !== 'ready') return false;
 	if (!latest) {
 		const order = await db.selectFrom('customer_order').select('order_id').limit(1).execute();
 		return order.length > 0;
@@ -91,17 +95,21 @@ function startFit(options: ModelScheduleOptions): void {
 	});
 	state.child = child;
 	let errors = '';
+	child.on('error', (error) => {
+		state.child = undefined;
+		options.log(`The customer models could not be fitted: ${error.message}`);
+	});
 	child.stderr?.on('data', (chunk: Buffer) => {
 		errors = (errors + chunk.toString()).slice(-2000);
 	});
 	child.on('exit', (code) => {
 		state.child = undefined;
 		const seconds = ((performance.now() - started) / 1000).toFixed(1);
-		// the fit's own record says why it failed; its message names no customer
+		// the fit's own record says why it failed; its messages name no customer and no ref
 		options.log(
 			code === 0
 				? `Customer models fitted and every customer scored in ${seconds} s.`
-				: `Fitting the customer models failed after ${seconds} s: ${errors.trim().split('\n')[0] ?? `exit ${code}`}`
+				: `Fitting the customer models failed after ${seconds} s: ${errors.trim().split('\n')[0] || `exit ${code}`}`
 		);
 	});
 }
