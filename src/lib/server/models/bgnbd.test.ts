@@ -163,6 +163,51 @@ describe('conditionalExpectedPurchases', () => {
 		expect(Math.abs(one - near) / near).toBeLessThan(1e-4);
 	});
 
+	it('is the same on both sides of the switch from the series to quadrature at large a', () => {
+		// the Euler series up to a = 100, Gauss–Legendre over p's Beta posterior above
+		for (const [x, t_x, T, t] of [
+			[0, 0, 20, 13],
+			[2, 30.43, 38.86, 39],
+			[6, 50, 52, 52]
+		] as const) {
+			const series = conditionalExpectedPurchases({ ...CDNOW, a: 100, b: 240 }, t, x, t_x, T);
+			const quadrature = conditionalExpectedPurchases(
+				{ ...CDNOW, a: 100 * (1 + 1e-12), b: 240 },
+				t,
+				x,
+				t_x,
+				T
+			);
+			expect(Math.abs(quadrature - series) / series).toBeLessThan(1e-9);
+		}
+		for (const t of [5, 39, 100]) {
+			const series = expectedPurchases({ ...CDNOW, a: 100, b: 3 }, t);
+			const quadrature = expectedPurchases({ ...CDNOW, a: 100 * (1 + 1e-12), b: 3 }, t);
+			// a Beta(100, 3) leans on p = 1: the panels converge a little slower there
+			expect(Math.abs(quadrature - series) / series).toBeLessThan(1e-8);
+		}
+	});
+
+	it('is finite where a and b run to the bounds: nearly one dropout probability for all', () => {
+		// a fit on customers who all stop after a burst: a ≈ 6.5e5, b ≈ 1e6. With p fixed, an active
+		// customer buys (1 − ((α+T)/(α+T+pt))^(r+x))/p in t weeks on average
+		const params = { r: 0.634, alpha: 1.228, a: 654_837.7, b: 995_663.6 };
+		for (const [x, t_x, T] of [
+			[0, 0, 0],
+			[1, 0.86, 19.3],
+			[4, 30, 60]
+		] as const) {
+			const p = params.a / (params.a + params.b + x);
+			const beta = params.alpha + T;
+			const fixed =
+				(probabilityAlive(params, x, t_x, T) * (1 - (beta / (beta + p * 13)) ** (params.r + x))) /
+				p;
+			const value = conditionalExpectedPurchases(params, 13, x, t_x, T);
+			expect(Number.isFinite(value)).toBe(true);
+			expect(Math.abs(value - fixed) / fixed).toBeLessThan(1e-4);
+		}
+	});
+
 	it('expects more from a customer who bought recently than from one gone quiet', () => {
 		const recent = conditionalExpectedPurchases(CDNOW, 39, 5, 38, 39);
 		const quiet = conditionalExpectedPurchases(CDNOW, 39, 5, 10, 39);

@@ -255,7 +255,7 @@ export function probabilityAlive(
  */
 export function expectedPurchases(params: BgnbdParameters, t: number): number {
 	if (t === 0) return 0;
-	return conditionalExpectationSeries(params, t / (params.alpha + t), 0);
+	return expectationWhileAlive(params, t, 0, 0);
 }
 
 /**
@@ -271,13 +271,83 @@ export function conditionalExpectedPurchases(
 	T: number
 ): number {
 	if (t === 0) return 0;
-	const z = t / (params.alpha + T + t);
-	return conditionalExpectationSeries(params, z, x) / (1 + dropoutOdds(params, x, t_x, T));
+	return expectationWhileAlive(params, t, x, T) / (1 + dropoutOdds(params, x, t_x, T));
+}
+
+/** Above this a, the series needs ~a·z/(1−z) terms and its terms overflow: quadrature instead. */
+const SERIES_MAX_A = 100;
+
+/**
+ * Expected purchases in the t weeks after T of a customer alive at T after x repeat purchases:
+ * λ | alive ~ Gamma(r+x, α+T) and p | alive ~ Beta(a, b+x), and a customer with (λ, p) buys
+ * (1 − e^(−λpt))/p on average before dropping out (dropouts come at rate λp), so the expectation
+ * is E_p[(1 − ((α+T)/(α+T+pt))^(r+x)) / p] — the bracket of FHL 2005 eqs. 9 and 10.
+ */
+function expectationWhileAlive(params: BgnbdParameters, t: number, x: number, T: number): number {
+	if (params.a <= SERIES_MAX_A) {
+		return conditionalExpectationSeries(params, t / (params.alpha + T + t), x);
+	}
+	return betaExpectation(params.a, params.b + x, (p) => {
+		// (1 − (β/(β+pt))^s) / p without cancellation, finite as p → 0
+		const loss = -Math.expm1(-(params.r + x) * Math.log1p((p * t) / (params.alpha + T)));
+		return p > 0 ? loss / p : ((params.r + x) * t) / (params.alpha + T);
+	});
 }
 
 /**
+ * E[f(p)] for p ~ Beta(a, b) with a large (a fit where the dropout probability is nearly the same
+ * for everyone drives a and b up together): Gauss–Legendre over mean ± 12 standard deviations, in
+ * four panels, with the density in logs.
+ */
+export function betaExpectation(a: number, b: number, f: (p: number) => number): number {
+	const mean = a / (a + b);
+	const sd = Math.sqrt((mean * (1 - mean)) / (a + b + 1));
+	const low = Math.max(0, mean - 12 * sd);
+	const high = Math.min(1, mean + 12 * sd);
+	const logNorm = logBeta(a, b);
+	const panels = 4;
+	const width = (high - low) / panels;
+	let sum = 0;
+	for (let panel = 0; panel < panels; panel++) {
+		const middle = low + (panel + 0.5) * width;
+		for (const [node, weight] of GAUSS_LEGENDRE_24) {
+			const p = middle + (node * width) / 2;
+			if (p <= 0 || p >= 1) continue;
+			const density = Math.exp((a - 1) * Math.log(p) + (b - 1) * Math.log1p(-p) - logNorm);
+			sum += ((weight * width) / 2) * density * f(p);
+		}
+	}
+	return sum;
+}
+
+/** The 24 nodes and weights of Gauss–Legendre on [−1, 1], by Newton's method on P₂₄. */
+const GAUSS_LEGENDRE_24: readonly (readonly [number, number])[] = (() => {
+	const n = 24;
+	const rule: [number, number][] = [];
+	for (let i = 1; i <= n; i++) {
+		let x = Math.cos((Math.PI * (i - 0.25)) / (n + 0.5));
+		let derivative = 0;
+		for (let step = 0; step < 100; step++) {
+			let previous = 1;
+			let value = x;
+			for (let k = 2; k <= n; k++) {
+				const next = ((2 * k - 1) * x * value - (k - 1) * previous) / k;
+				previous = value;
+				value = next;
+			}
+			derivative = (n * (x * value - previous)) / (x * x - 1);
+			const dx = value / derivative;
+			x -= dx;
+			if (Math.abs(dx) < 1e-16) break;
+		}
+		rule.push([x, 2 / ((1 - x * x) * derivative * derivative)]);
+	}
+	return rule;
+})();
+
+/**
  * (a+b+x−1)/(a−1) · [1 − (1−z)^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)], the bracket of FHL 2005
- * eqs. 9 and 10, summed without cancellation. Written as it stands it is a difference of nearly
+ * eqs. 9 and 10 (z = t/(α+T+t)), summed without cancellation. Written as it stands it is a difference of nearly
  * equal numbers times a large factor once b is large (a fit where hardly anyone drops out runs b
  * towards infinity: at b ≈ 100 the closed form is already off in the fourth digit) and 0/0 at
  * a = 1. By Euler's transformation it equals C (1−z)^(a−1) Σ_{n≥1} (a)_{n−1}/n! zⁿ (1 − ρₙ), C = a+b+x−1,
