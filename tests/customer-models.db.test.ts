@@ -180,12 +180,14 @@ describe('customer models on the CDNOW sample', () => {
 				atRisk++;
 				revenueAtRisk += c.revenue;
 			}
-			clvTotal += customerLifetimeValue(bgnbd, gammaGamma, {
+			// the total of the CLVs as stored, in cents
+			const clv = customerLifetimeValue(bgnbd, gammaGamma, {
 				x: c.x,
 				t_x: c.t_x,
 				T: c.T,
 				m: c.mean
 			});
+			clvTotal += Math.round(clv * 100) / 100;
 		}
 		const rollup = await database.db
 			.selectFrom('rollup_model_score')

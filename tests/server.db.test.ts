@@ -229,7 +229,7 @@ if (kind === 'postgres') {
 			}
 		});
 
-		it('fits the customer models in a child process when data lands, and again after more', async () => {
+		it('fits the customer models in a child process, rescores the customers touched, and refits on a new margin', async () => {
 			const scratch = await createScratchDatabase(inject('postgresAdminUrl'));
 			let server: ServerProcess | undefined;
 			const other = new pg.Client({ connectionString: scratch.url });
@@ -272,7 +272,7 @@ if (kind === 'postgres') {
 					childEnv({
 						DATABASE_URL: scratch.url,
 						CX_MODEL_FITS: '1',
-						CX_MODEL_REFIT_MINUTES: '0'
+						CX_MODEL_REFIT_MINUTES: '600'
 					})
 				);
 				await other.connect();
@@ -280,14 +280,27 @@ if (kind === 'postgres') {
 				await addCustomers(1, 300);
 				const first = await waitForFits(1);
 				expect(first, server.output().stdout).toEqual([{ status: 'succeeded', scored: '300' }]);
+				// new customers within the refit interval: rescored with the fit's parameters
 				await addCustomers(301, 20);
+				const deadline = performance.now() + 60_000;
+				while (performance.now() < deadline && (await fits())[0]?.scored !== '320') {
+					await new Promise((resolve) => setTimeout(resolve, 500));
+				}
+				expect(await fits(), server.output().stdout).toEqual([
+					{ status: 'succeeded', scored: '320' }
+				]);
+				// a new margin: the next look (new data makes one) refits everyone
+				await other.query(
+					`insert into setting (key, value) values ('margin', '0.5')
+					on conflict (key) do update set value = excluded.value`
+				);
+				await addCustomers(321, 1);
 				const second = await waitForFits(2);
-				expect(second.at(-1), server.output().stdout).toEqual({
-					status: 'succeeded',
-					scored: '320'
-				});
-				// the previous fit's scores went when the new ones were whole
-				expect(second[0]).toEqual({ status: 'succeeded', scored: '0' });
+				expect(second, server.output().stdout).toEqual([
+					// the previous fit's scores went when the new ones were whole
+					{ status: 'succeeded', scored: '0' },
+					{ status: 'succeeded', scored: '321' }
+				]);
 				expect(server.output().stdout).toMatch(/Customer models fitted and every customer scored/);
 			} finally {
 				await other.end().catch(() => undefined);

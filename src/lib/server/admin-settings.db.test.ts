@@ -20,6 +20,7 @@ const DEFAULT_FORM: AdminSettingsForm = {
 	frequencyCapPerWeek: '4',
 	discountRate: '10',
 	margin: '100',
+	rfmFrequencyBreakpoints: '2, 3, 4, 6',
 	historyStart: ''
 };
 
@@ -51,6 +52,7 @@ describe('the settings of /admin/settings', () => {
 			frequencyCapPerWeek: 4,
 			discountRate: 0.1,
 			margin: 1,
+			rfmFrequencyBreakpoints: [2, 3, 4, 6],
 			historyStart: null
 		});
 		const page = await getAdminSettingsPage(database.db, NOW);
@@ -58,6 +60,7 @@ describe('the settings of /admin/settings', () => {
 			frequencyCapPerWeek: '4',
 			discountRate: '10',
 			margin: '100',
+			rfmFrequencyBreakpoints: '2, 3, 4, 6',
 			historyStart: ''
 		});
 		expect(page.defaults).toEqual(page.values);
@@ -70,19 +73,28 @@ describe('the settings of /admin/settings', () => {
 			frequencyCapPerWeek: ' 6 ',
 			discountRate: '7.5',
 			margin: '35',
+			rfmFrequencyBreakpoints: '2/4 5,  9',
 			historyStart: '2024-01-31'
 		});
-		expect(changed).toEqual(['frequency_cap_per_week', 'discount_rate', 'margin', 'history_start']);
+		expect(changed).toEqual([
+			'frequency_cap_per_week',
+			'discount_rate',
+			'margin',
+			'rfm_f_breakpoints',
+			'history_start'
+		]);
 		expect(await getSettings(database.db)).toMatchObject({
 			frequencyCapPerWeek: 6,
 			discountRate: 0.075,
 			margin: 0.35,
+			rfmFrequencyBreakpoints: [2, 4, 5, 9],
 			historyStart: '2024-01-31'
 		});
 		expect((await getAdminSettingsPage(database.db, NOW)).values).toEqual({
 			frequencyCapPerWeek: '6',
 			discountRate: '7.5',
 			margin: '35',
+			rfmFrequencyBreakpoints: '2, 4, 5, 9',
 			historyStart: '2024-01-31'
 		});
 		const [row, ...older] = await listAudit(database.db, 10);
@@ -95,10 +107,15 @@ describe('the settings of /admin/settings', () => {
 	it('writes and audits only the settings whose value changes', async () => {
 		await save({ frequencyCapPerWeek: '6', margin: '35' });
 		await database.db.deleteFrom('audit_log').execute();
-		// margin typed differently but equal; only the discount rate changes
-		expect(await save({ frequencyCapPerWeek: '6', margin: '35.00', discountRate: '12' })).toEqual([
-			'discount_rate'
-		]);
+		// margin and breakpoints typed differently but equal; only the discount rate changes
+		expect(
+			await save({
+				frequencyCapPerWeek: '6',
+				margin: '35.00',
+				discountRate: '12',
+				rfmFrequencyBreakpoints: '2,3 ,4, 6'
+			})
+		).toEqual(['discount_rate']);
 		const rows = await listAudit(database.db, 10);
 		expect(rows.map((row) => row.detail)).toEqual([{ keys: ['discount_rate'] }]);
 	});
@@ -148,6 +165,10 @@ describe('the settings of /admin/settings', () => {
 		[{ margin: '0.00' }, 'margin', /margin/],
 		[{ margin: '100.01' }, 'margin', /at most 100/],
 		[{ margin: '' }, 'margin', /margin/],
+		[{ rfmFrequencyBreakpoints: '2, 3, 3, 6' }, 'rfmFrequencyBreakpoints', /increasing/],
+		[{ rfmFrequencyBreakpoints: '1, 3, 4, 6' }, 'rfmFrequencyBreakpoints', /at least 2/],
+		[{ rfmFrequencyBreakpoints: '2, 3, 4' }, 'rfmFrequencyBreakpoints', /four/],
+		[{ rfmFrequencyBreakpoints: '2, 3.5, 4, 6' }, 'rfmFrequencyBreakpoints', /whole numbers/],
 		[{ historyStart: '2024-02-30' }, 'historyStart', /history start as a date/],
 		[{ historyStart: '31/01/2024' }, 'historyStart', /history start as a date/],
 		[{ historyStart: '1899-12-31' }, 'historyStart', /cannot be before 1900-01-01/],
@@ -163,6 +184,7 @@ describe('the settings of /admin/settings', () => {
 				frequencyCapPerWeek: '9',
 				discountRate: '8',
 				margin: '40',
+				rfmFrequencyBreakpoints: '3, 4, 5, 6',
 				historyStart: '2025-01-01',
 				...bad
 			});

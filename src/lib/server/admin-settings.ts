@@ -5,7 +5,14 @@ import { UserError } from './errors';
 import { isCalendarDate } from './ingest/values';
 import { findHistoryStart } from './metrics/history';
 import { localDateOf, type LocalDate } from './metrics/period';
-import { defaultSettings, getSettings, keyOf, updateSettings, type Settings } from './settings';
+import {
+	defaultSettings,
+	getSettings,
+	isFrequencyBreakpoints,
+	keyOf,
+	updateSettings,
+	type Settings
+} from './settings';
 
 /**
  * The settings of /admin/settings, in form order. The organization's name, time zone, currency,
@@ -16,6 +23,7 @@ export const ADMIN_SETTINGS_FIELDS = [
 	'frequencyCapPerWeek',
 	'discountRate',
 	'margin',
+	'rfmFrequencyBreakpoints',
 	'historyStart'
 ] as const satisfies readonly (keyof Settings)[];
 
@@ -73,6 +81,7 @@ export function adminSettingsText(settings: AdminSettings): AdminSettingsText {
 		frequencyCapPerWeek: String(settings.frequencyCapPerWeek),
 		discountRate: percentText(settings.discountRate),
 		margin: percentText(settings.margin),
+		rfmFrequencyBreakpoints: settings.rfmFrequencyBreakpoints.join(', '),
 		historyStart: settings.historyStart ?? ''
 	};
 }
@@ -84,6 +93,7 @@ export function typedText(form: AdminSettingsForm): AdminSettingsText {
 		frequencyCapPerWeek: typed(form.frequencyCapPerWeek),
 		discountRate: typed(form.discountRate),
 		margin: typed(form.margin),
+		rfmFrequencyBreakpoints: typed(form.rfmFrequencyBreakpoints),
 		historyStart: typed(form.historyStart)
 	};
 }
@@ -113,6 +123,15 @@ export function validateAdminSettings(form: AdminSettingsForm, today: LocalDate)
 			'The margin must be a percentage above 0 and at most 100, with at most two decimals, such as 35.';
 	}
 
+	const breakpointsText = text(form.rfmFrequencyBreakpoints);
+	const rfmFrequencyBreakpoints = /^\d{1,4}(\s*[,/ ]\s*\d{1,4}){3}$/.test(breakpointsText)
+		? breakpointsText.split(/\s*[,/ ]\s*/).map(Number)
+		: [];
+	if (!isFrequencyBreakpoints(rfmFrequencyBreakpoints)) {
+		errors.rfmFrequencyBreakpoints =
+			'The F breakpoints must be four increasing whole numbers of purchase days, the first at least 2, such as 2, 3, 4, 6.';
+	}
+
 	const historyText = text(form.historyStart);
 	let historyStart: string | null = null;
 	if (historyText !== '') {
@@ -135,6 +154,7 @@ export function validateAdminSettings(form: AdminSettingsForm, today: LocalDate)
 		// integer / 10 000 is the nearest double to the decimal typed: 10.1 % → 0.101 exactly as text
 		discountRate: discount! / 10_000,
 		margin: margin! / 10_000,
+		rfmFrequencyBreakpoints,
 		historyStart
 	};
 }
@@ -180,7 +200,9 @@ export async function saveAdminSettings(
 	return db.transaction().execute(async (trx) => {
 		const current = await getSettings(trx);
 		const next = validateAdminSettings(form, localDateOf(now, current.timeZone));
-		const changed = ADMIN_SETTINGS_FIELDS.filter((field) => next[field] !== current[field]);
+		const changed = ADMIN_SETTINGS_FIELDS.filter(
+			(field) => JSON.stringify(next[field]) !== JSON.stringify(current[field])
+		);
 		if (changed.length === 0) return [];
 		await updateSettings(
 			trx,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from './db/schema';
+import { DEFAULT_F_BREAKPOINTS } from './models/rfm';
 
 export interface Settings {
 	/** Set at the first admin sign-in (/admin/setup); null until then. */
@@ -18,6 +19,8 @@ export interface Settings {
 	discountRate: number;
 	/** The margin applied to CLV, a fraction: 0 < m ≤ 1; at 1 the figure is "revenue CLV". */
 	margin: number;
+	/** RFM's F: the least purchase days in 365 days for F = 2, 3, 4 and 5 (increasing). */
+	rfmFrequencyBreakpoints: number[];
 }
 
 type Key =
@@ -29,7 +32,8 @@ type Key =
 	| 'history_start'
 	| 'frequency_cap_per_week'
 	| 'discount_rate'
-	| 'margin';
+	| 'margin'
+	| 'rfm_f_breakpoints';
 
 export const keyOf: Record<keyof Settings, Key> = {
 	organizationName: 'organization_name',
@@ -40,7 +44,8 @@ export const keyOf: Record<keyof Settings, Key> = {
 	historyStart: 'history_start',
 	frequencyCapPerWeek: 'frequency_cap_per_week',
 	discountRate: 'discount_rate',
-	margin: 'margin'
+	margin: 'margin',
+	rfmFrequencyBreakpoints: 'rfm_f_breakpoints'
 };
 
 /** Until the organization is set up: the server's IANA zone, USD and a January fiscal year. */
@@ -54,7 +59,8 @@ export function defaultSettings(): Settings {
 		historyStart: null,
 		frequencyCapPerWeek: 4,
 		discountRate: 0.1,
-		margin: 1
+		margin: 1,
+		rfmFrequencyBreakpoints: [...DEFAULT_F_BREAKPOINTS]
 	};
 }
 
@@ -78,6 +84,7 @@ export async function getSettings(db: Kysely<DB>): Promise<Settings> {
 	pick('frequencyCapPerWeek', (v) => Number.isInteger(v) && (v as number) >= 1);
 	pick('discountRate', (v) => typeof v === 'number' && v >= 0 && v < 1);
 	pick('margin', (v) => typeof v === 'number' && v > 0 && v <= 1);
+	pick('rfmFrequencyBreakpoints', isFrequencyBreakpoints);
 	return settings;
 }
 
@@ -93,4 +100,13 @@ export async function updateSettings(db: Kysely<DB>, changes: Partial<Settings>)
 			)
 			.execute();
 	}
+}
+
+/** Four whole purchase-day counts, increasing, the first at least 2 (F = 1 is one purchase day). */
+export function isFrequencyBreakpoints(value: unknown): value is number[] {
+	return (
+		Array.isArray(value) &&
+		value.length === 4 &&
+		value.every((v, i) => Number.isInteger(v) && v >= (i === 0 ? 2 : (value[i - 1] as number) + 1))
+	);
 }

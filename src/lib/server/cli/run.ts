@@ -25,6 +25,7 @@ import { parseCustomers, seedDemo } from '../demo/seed';
 import { getDemoState } from '../demo/state';
 import { refreshRollups } from '../rollups/refresh';
 import { fitCustomerModels } from '../scoring/customer-models';
+import { rescoreQueued } from '../scoring/rescore';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 
@@ -59,6 +60,8 @@ Commands:
   model fit [--until D] [--json]            fit the customer models (BG/NBD, Gamma-Gamma) on the
                                             purchase days up to D (default today) and score every
                                             customer as of D
+  model score [--json]                      rescore, as of today, the customers touched by new
+                                            data since the last fit, with its parameters
   user add --email E --role R [--name N] [--password-stdin]
                                             add a user (admin, executive, cx_lead or viewer); the
                                             password is asked for, or read from standard input
@@ -346,9 +349,12 @@ async function metricCommand(argv: readonly string[], io: CliIo): Promise<number
 
 async function modelCommand(argv: readonly string[], io: CliIo): Promise<number> {
 	const [action, ...rest] = argv;
+	if (action === 'score') return modelScoreCommand(rest, io);
 	if (action !== 'fit') {
 		throw new UserError(
-			action ? `Cannot "model ${action}"; the one action is "model fit".` : 'Say "model fit".',
+			action
+				? `Cannot "model ${action}"; the actions are "model fit" and "model score".`
+				: 'Say "model fit" or "model score".',
 			EXIT.usage
 		);
 	}
@@ -410,6 +416,25 @@ async function modelCommand(argv: readonly string[], io: CliIo): Promise<number>
 				`Gamma-Gamma on ${n(gammaGamma.customers)} customers with repeat purchases (${n(gammaGamma.leftOut)} left out): p ${f(gammaGamma.p, 2)}, q ${f(gammaGamma.q, 2)}, gamma ${f(gammaGamma.gamma, 2)}.`,
 				`Scored ${n(summary.scored)} customers as of ${fit.until}: ${n(summary.atRisk)} high-value customers at risk, with ${f(summary.revenueAtRisk, 2)} of net revenue in the last 365 days.`
 			].join('\n')
+		);
+		return EXIT.ok;
+	});
+}
+
+async function modelScoreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+	const { values } = parse(argv, { json: { type: 'boolean' } }, 0, 'model score');
+	return withDatabase(io, 'model score', async ({ db }) => {
+		const started = performance.now();
+		const report = await rescoreQueued(db);
+		const seconds = (performance.now() - started) / 1000;
+		if (values.json) {
+			io.out(JSON.stringify({ ...report, seconds }, null, 2));
+			return EXIT.ok;
+		}
+		io.out(
+			report.rescored + report.removed === 0
+				? `No customer waited to be rescored.${report.waiting ? ` ${report.waiting}` : ''}`
+				: `Rescored ${report.rescored.toLocaleString('en-US')} customers touched by new data in ${seconds.toFixed(1)} s${report.removed > 0 ? ` (${report.removed.toLocaleString('en-US')} without a purchase left)` : ''}.${report.waiting ? ` ${report.waiting}` : ''}`
 		);
 		return EXIT.ok;
 	});

@@ -592,6 +592,7 @@ export interface DB {
 	model_fit: ModelFitTable;
 	customer_score: CustomerScoreTable;
 	rollup_model_score: RollupModelScoreTable;
+	score_queue: ScoreQueueTable;
 }
 
 /** Net revenue per customer and local date. */
@@ -633,6 +634,14 @@ export interface ModelFitTable {
 	customers: number | null;
 	parameters: JSONColumnType<Record<string, unknown>, string, string> | null;
 	error: string | null;
+	/** The scoring's scale (R, M boundaries, thresholds, settings); null before migration 0300. */
+	basis: JSONColumnType<Record<string, unknown>, string, string> | null;
+}
+
+/** Customers whose facts changed since they were scored: the queue of the rescoring. */
+export interface ScoreQueueTable {
+	customer_id: number;
+	seq: Generated<number>;
 }
 
 /** A purchasing customer's scores from a fit (the current one, or one being written). */

@@ -271,6 +271,13 @@ async function recomputeQueued(
 	`.execute(trx);
 	const ids = [...new Set(claimed.rows.map((row) => Number(row.customer_id)))];
 	await recomputeCustomers(trx, live, ids);
+	// their scores follow (scoring/rescore.ts); touched again, a customer moves to the back
+	if (ids.length > 0) {
+		await sql`
+			insert into score_queue (customer_id) select unnest(${ids}::bigint[])
+			on conflict (customer_id) do update set seq = excluded.seq
+		`.execute(trx);
+	}
 	return ids.length;
 }
 

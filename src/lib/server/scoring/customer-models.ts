@@ -8,7 +8,7 @@ import { fitGammaGamma, populationMeanValue, type GammaGammaFit } from '../model
 import { liveGeneration } from '../rollups/refresh';
 import { getSettings } from '../settings';
 import { findNegativeOrder, readCustomerInputs, type CustomerInput } from './inputs';
-import { scoreCustomers, type CustomerScore, type ScoreSummary } from './score';
+import { scoreCustomers, type CustomerScore, type ScoreSummary, type ScoringBasis } from './score';
 
 /**
  * Fitting and scoring (issue 6): BG/NBD and Gamma-Gamma are fitted on the purchase days up to a
@@ -51,6 +51,8 @@ export async function fitCustomerModels(
 		);
 	}
 	const fitId = await startFit(db, until, options.now ?? new Date());
+	// the customers queued for rescoring until now are read below: this scoring covers them
+	const queuedUpTo = await lastQueued(db);
 	let inputs: CustomerInput[];
 	let bgnbd: BgnbdFit;
 	let gammaGamma: GammaGammaFit;
@@ -94,13 +96,21 @@ export async function fitCustomerModels(
 		throw new UserError(`The models were not fitted: ${reason}`);
 	}
 	try {
-		const { scores, summary } = scoreCustomers(
+		const { scores, summary, basis } = scoreCustomers(
 			inputs,
 			{ bgnbd, gammaGamma },
-			{ discountRate: settings.discountRate, margin: settings.margin }
+			{
+				discountRate: settings.discountRate,
+				margin: settings.margin,
+				fBreakpoints: settings.rfmFrequencyBreakpoints
+			}
 		);
 		lap('score');
-		await writeScores(db, fitId, until, inputs, scores, summary, { bgnbd, gammaGamma });
+		await writeScores(db, fitId, until, inputs, scores, summary, {
+			parameters: { bgnbd, gammaGamma },
+			basis: { ...basis, generation: facts.generation },
+			queuedUpTo
+		});
 		lap('write');
 		return { fitId, until, bgnbd, gammaGamma, summary, timings };
 	} catch (error) {
@@ -114,6 +124,26 @@ export async function fitCustomerModels(
 			.execute();
 		throw error;
 	}
+}
+
+/** What a fit keeps of its scoring, for the customers rescored after it. */
+export interface StoredBasis extends ScoringBasis {
+	/** The facts' generation the scoring read (a new one, as after a time-zone change, refits). */
+	generation: number;
+}
+
+/**
+ * Taken by the transaction that publishes a fit's scoring and by each rescoring step, so that a
+ * rescoring never writes into a scoring being replaced.
+ */
+export const SCORE_LOCK = 7_402_532;
+
+async function lastQueued(db: Kysely<DB>): Promise<number> {
+	const row = await db
+		.selectFrom('score_queue')
+		.select((eb) => eb.fn.max('seq').as('seq'))
+		.executeTakeFirst();
+	return Number(row?.seq ?? 0);
 }
 
 /** A fit under way that started less than this long ago keeps others from starting. */
@@ -157,48 +187,36 @@ async function writeScores(
 	inputs: readonly CustomerInput[],
 	scores: readonly CustomerScore[],
 	summary: ScoreSummary,
-	parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit }
+	{
+		parameters,
+		basis,
+		queuedUpTo
+	}: {
+		parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit };
+		basis: StoredBasis;
+		queuedUpTo: number;
+	}
 ): Promise<void> {
 	for (let start = 0; start < scores.length; start += WRITE_CHUNK) {
-		const chunk = scores.slice(start, start + WRITE_CHUNK);
-		const input = inputs.slice(start, start + WRITE_CHUNK);
-		const column = <T>(pick: (s: CustomerScore, i: number) => T) => chunk.map(pick);
-		await sql`
-			insert into customer_score (customer_id, fit_id, scored_on, first_day, last_day,
-				purchase_days, p_alive, expected_purchases_90d, clv, net_revenue_365, active, r, f, m,
-				segment, high_value, at_risk)
-			select u.customer_id, ${fitId}::bigint, ${scoredOn}::date, u.first_day,
-				u.first_day + u.last_days, u.purchase_days, u.p_alive, u.expected, round(u.clv::numeric, 2),
-				u.net_revenue, u.active, u.r, u.f, u.m, u.segment, u.high_value, u.at_risk
-			from unnest(
-				${column((s) => s.customerId)}::bigint[],
-				${input.map((c) => c.firstDay)}::date[],
-				${input.map((c) => c.lastDays)}::int[],
-				${input.map((c) => c.x + 1)}::int[],
-				${column((s) => s.pAlive)}::float8[],
-				${column((s) => s.expected90)}::float8[],
-				${column((s) => s.clv)}::float8[],
-				${column((s) => s.netRevenue365)}::numeric[],
-				${column((s) => s.active)}::boolean[],
-				${column((s) => s.r)}::smallint[],
-				${column((s) => s.f)}::smallint[],
-				${column((s) => s.m)}::smallint[],
-				${column((s) => s.segment)}::text[],
-				${column((s) => s.highValue)}::boolean[],
-				${column((s) => s.atRisk)}::boolean[]
-			) as u(customer_id, first_day, last_days, purchase_days, p_alive, expected, clv, net_revenue,
-				active, r, f, m, segment, high_value, at_risk)
-		`.execute(db);
+		await insertScores(
+			db,
+			fitId,
+			scoredOn,
+			inputs.slice(start, start + WRITE_CHUNK),
+			scores.slice(start, start + WRITE_CHUNK)
+		);
 		await new Promise((resolve) => setImmediate(resolve));
 	}
 	await db.transaction().execute(async (trx) => {
+		await sql`select pg_advisory_xact_lock(${SCORE_LOCK}::bigint)`.execute(trx);
 		const marked = await trx
 			.updateTable('model_fit')
 			.set({
 				status: 'succeeded',
 				finished_at: new Date(),
 				customers: parameters.bgnbd.customers,
-				parameters: JSON.stringify(parameters)
+				parameters: JSON.stringify(parameters),
+				basis: JSON.stringify(basis)
 			})
 			.where('fit_id', '=', fitId)
 			.where('status', '=', 'running')
@@ -208,35 +226,96 @@ async function writeScores(
 			throw new Error('the fit was withdrawn while it ran (its data was removed)');
 		}
 		await trx.deleteFrom('customer_score').where('fit_id', '<', fitId).execute();
-		await trx
-			.insertInto('rollup_model_score')
-			.values({
-				scored_on: scoredOn,
-				fit_id: fitId,
-				scored_at: new Date(),
-				scored: summary.scored,
-				active: summary.active,
-				high_value: summary.highValue,
-				at_risk: summary.atRisk,
-				revenue_at_risk: summary.revenueAtRisk.toFixed(2),
-				clv_total: summary.clvTotal.toFixed(2),
-				segments: JSON.stringify(summary.segments)
-			})
-			.onConflict((oc) =>
-				oc.column('scored_on').doUpdateSet((eb) => ({
-					fit_id: eb.ref('excluded.fit_id'),
-					scored_at: eb.ref('excluded.scored_at'),
-					scored: eb.ref('excluded.scored'),
-					active: eb.ref('excluded.active'),
-					high_value: eb.ref('excluded.high_value'),
-					at_risk: eb.ref('excluded.at_risk'),
-					revenue_at_risk: eb.ref('excluded.revenue_at_risk'),
-					clv_total: eb.ref('excluded.clv_total'),
-					segments: eb.ref('excluded.segments')
-				}))
-			)
-			.execute();
+		await trx.deleteFrom('score_queue').where('seq', '<=', queuedUpTo).execute();
+		await writeBoardFigures(trx, scoredOn, fitId, summary);
 	});
+}
+
+/**
+ * Writes the scores of `inputs` (scores[i] is inputs[i]'s) into a fit's rows; a customer already
+ * there (rescored) is overwritten.
+ */
+export async function insertScores(
+	db: Kysely<DB>,
+	fitId: number,
+	scoredOn: LocalDate,
+	inputs: readonly CustomerInput[],
+	scores: readonly CustomerScore[]
+): Promise<void> {
+	const column = <T>(pick: (s: CustomerScore) => T) => scores.map(pick);
+	await sql`
+		insert into customer_score (customer_id, fit_id, scored_on, first_day, last_day,
+			purchase_days, p_alive, expected_purchases_90d, clv, net_revenue_365, active, r, f, m,
+			segment, high_value, at_risk)
+		select u.customer_id, ${fitId}::bigint, ${scoredOn}::date, u.first_day,
+			u.first_day + u.last_days, u.purchase_days, u.p_alive, u.expected, round(u.clv::numeric, 2),
+			u.net_revenue, u.active, u.r, u.f, u.m, u.segment, u.high_value, u.at_risk
+		from unnest(
+			${column((s) => s.customerId)}::bigint[],
+			${inputs.map((c) => c.firstDay)}::date[],
+			${inputs.map((c) => c.lastDays)}::int[],
+			${inputs.map((c) => c.x + 1)}::int[],
+			${column((s) => s.pAlive)}::float8[],
+			${column((s) => s.expected90)}::float8[],
+			${column((s) => s.clv)}::float8[],
+			${column((s) => s.netRevenue365)}::numeric[],
+			${column((s) => s.active)}::boolean[],
+			${column((s) => s.r)}::smallint[],
+			${column((s) => s.f)}::smallint[],
+			${column((s) => s.m)}::smallint[],
+			${column((s) => s.segment)}::text[],
+			${column((s) => s.highValue)}::boolean[],
+			${column((s) => s.atRisk)}::boolean[]
+		) as u(customer_id, first_day, last_days, purchase_days, p_alive, expected, clv, net_revenue,
+			active, r, f, m, segment, high_value, at_risk)
+		on conflict (fit_id, customer_id) do update set
+			scored_on = excluded.scored_on, first_day = excluded.first_day,
+			last_day = excluded.last_day, purchase_days = excluded.purchase_days,
+			p_alive = excluded.p_alive, expected_purchases_90d = excluded.expected_purchases_90d,
+			clv = excluded.clv, net_revenue_365 = excluded.net_revenue_365, active = excluded.active,
+			r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
+			high_value = excluded.high_value, at_risk = excluded.at_risk
+	`.execute(db);
+}
+
+/** The board figures of a scoring day (one row per day: the day's latest scoring). */
+export async function writeBoardFigures(
+	db: Kysely<DB>,
+	scoredOn: LocalDate,
+	fitId: number,
+	summary: Pick<
+		ScoreSummary,
+		'scored' | 'active' | 'highValue' | 'atRisk' | 'revenueAtRisk' | 'clvTotal' | 'segments'
+	>
+): Promise<void> {
+	await db
+		.insertInto('rollup_model_score')
+		.values({
+			scored_on: scoredOn,
+			fit_id: fitId,
+			scored_at: new Date(),
+			scored: summary.scored,
+			active: summary.active,
+			high_value: summary.highValue,
+			at_risk: summary.atRisk,
+			revenue_at_risk: summary.revenueAtRisk.toFixed(2),
+			clv_total: summary.clvTotal.toFixed(2),
+			segments: JSON.stringify(summary.segments)
+		})
+		.onConflict((oc) =>
+			oc.column('scored_on').doUpdateSet((eb) => ({
+				fit_id: eb.ref('excluded.fit_id'),
+				scored_at: eb.ref('excluded.scored_at'),
+				scored: eb.ref('excluded.scored'),
+				active: eb.ref('excluded.active'),
+				high_value: eb.ref('excluded.high_value'),
+				at_risk: eb.ref('excluded.at_risk'),
+				revenue_at_risk: eb.ref('excluded.revenue_at_risk'),
+				clv_total: eb.ref('excluded.clv_total'),
+				segments: eb.ref('excluded.segments')
+			}))
+		)
+		.execute();
 }
 
 export interface StoredFit {

@@ -5,7 +5,14 @@ import {
 } from '../models/bgnbd';
 import { WEEKS_PER_MONTH } from '../models/clv';
 import { conditionalExpectedAverageValue, type GammaGammaParameters } from '../models/gamma-gamma';
-import { scoreRfm, type RfmScore } from '../models/rfm';
+import {
+	DEFAULT_F_BREAKPOINTS,
+	frequencyScore,
+	quintileScore,
+	segmentOf,
+	type RfmScore,
+	type Score
+} from '../models/rfm';
 import type { CustomerInput } from './inputs';
 
 /**
@@ -72,45 +79,161 @@ export function percentileCont(values: readonly number[], p: number): number | n
 	return lowValue + (position - low) * ((sorted[high] as number) - lowValue);
 }
 
-/** Scores every input; RFM, high value and the single-purchase rule look at the whole set. */
-export function scoreCustomers(
+/**
+ * What a scoring compares each customer with, taken from the whole set of customers scored at a
+ * fit and kept with it, so that a customer rescored later (new purchases) is placed on the same
+ * scale: the least values that reach R and M = 2, 3, … (percent rank as SQL gives it), the F
+ * breakpoints, the high-value threshold and the single-purchase gap.
+ */
+export interface ScoringBasis {
+	/**
+	 * R ≥ k + 2 when the days since the last purchase are below `recency[k]` (null: always);
+	 * the scores the set reached, in order, so a set of one customer has none.
+	 */
+	recency: (number | null)[];
+	/** M ≥ k + 2 when the net revenue in 365 days is above `monetary[k]` (null: always). */
+	monetary: (number | null)[];
+	fBreakpoints: number[];
+	/** The net revenue in 365 days a customer needs to count as high value (null: no one). */
+	highValueThreshold: number | null;
+	/** percentile_cont(0.8) of the days from the first to the second purchase day. */
+	secondPurchaseGapP80: number | null;
+	discountRate: number;
+	margin: number;
+}
+
+/**
+ * The least count of values ranked before a customer's that reaches each score 2, 3, … of
+ * least(5, 1 + floor(5 × percent_rank)), computed as quintileScore computes it.
+ */
+function scoreSteps(n: number): number[] {
+	const steps: number[] = [];
+	for (let before = 0, score = 2; before < n && score <= 5; before++) {
+		while (score <= 5 && quintileScore(n > 1 ? before / (n - 1) : 0) >= score) {
+			steps.push(before);
+			score++;
+		}
+	}
+	return steps;
+}
+
+/** The basis of a scoring of `inputs` (all the purchasing customers as of D). */
+export function scoringBasis(
 	inputs: readonly CustomerInput[],
-	params: ModelParameters,
-	options: ScoreOptions
-): { scores: CustomerScore[]; summary: ScoreSummary } {
-	const discountedPurchases = memoizedDiscountedPurchases(params.bgnbd, options.discountRate);
+	options: ScoreOptions & { fBreakpoints?: readonly number[] }
+): ScoringBasis {
 	const active = inputs.filter((c) => c.active);
-	// RFM over the active customers.
-	const rfmScores = scoreRfm(
-		active.map((c) => ({
-			daysSinceLastPurchase: c.ageDays - c.lastDays,
-			purchaseDays: c.purchaseDays365,
-			netRevenue: c.netRevenue365
-		}))
-	);
-	const rfm = new Map(active.map((c, i) => [c.customerId, rfmScores[i] as RfmScore]));
+	const steps = scoreSteps(active.length);
+	// R: days since the last purchase, descending (the most recent last); a value v has
+	// #{values > v} before it, which reaches `before` exactly when v < the before-th largest.
+	const recency = active.map((c) => c.ageDays - c.lastDays).sort((a, b) => b - a);
+	// M: net revenue ascending; v has #{values < v} before it.
+	const revenues = active.map((c) => c.netRevenue365).sort((a, b) => a - b);
+	const boundary = (sorted: number[]) =>
+		steps.map((before) => (before === 0 ? null : (sorted[before - 1] as number)));
+	// High value: net revenue in 365 days > 0 and at least the customer's at position
+	// ceil(0.2 N) in descending order, N the active customers.
+	const cut = revenues[active.length - Math.ceil(0.2 * active.length)];
+	return {
+		recency: boundary(recency),
+		monetary: boundary(revenues),
+		fBreakpoints: [...(options.fBreakpoints ?? DEFAULT_F_BREAKPOINTS)],
+		highValueThreshold: active.length > 0 && cut !== undefined && cut > 0 ? cut : null,
+		secondPurchaseGapP80: percentileCont(
+			inputs.flatMap((c) => (c.secondGapDays === null ? [] : [c.secondGapDays])),
+			0.8
+		),
+		discountRate: options.discountRate,
+		margin: options.margin
+	};
+}
 
-	// High value: net revenue in 365 days > 0 and at least the customer's at position ceil(0.2 N)
-	// in descending order, N the active customers.
-	const revenues = active.map((c) => c.netRevenue365).sort((a, b) => b - a);
-	const cut = revenues[Math.ceil(0.2 * active.length) - 1];
-	const threshold = cut !== undefined && cut > 0 ? cut : null;
-	const gapP80 = percentileCont(
-		inputs.flatMap((c) => (c.secondGapDays === null ? [] : [c.secondGapDays])),
-		0.8
-	);
+/** The RFM scores of an active customer on a basis. */
+export function rfmOnBasis(basis: ScoringBasis, input: CustomerInput): RfmScore {
+	const days = input.ageDays - input.lastDays;
+	const r = (1 + basis.recency.filter((least) => least === null || days < least).length) as Score;
+	const m = (1 +
+		basis.monetary.filter((least) => least === null || input.netRevenue365 > least)
+			.length) as Score;
+	const f = frequencyScore(input.purchaseDays365, basis.fBreakpoints);
+	return { r, f, m, segment: segmentOf(r, f) };
+}
 
-	const summary: ScoreSummary = {
-		scored: inputs.length,
-		active: active.length,
+/** An empty summary on a basis: add customers with `countScore`. */
+export function emptySummary(basis: ScoringBasis): ScoreSummary {
+	return {
+		scored: 0,
+		active: 0,
 		highValue: 0,
 		atRisk: 0,
 		revenueAtRisk: 0,
 		clvTotal: 0,
 		segments: {},
-		highValueThreshold: threshold,
-		secondPurchaseGapP80: gapP80
+		highValueThreshold: basis.highValueThreshold,
+		secondPurchaseGapP80: basis.secondPurchaseGapP80
 	};
+}
+
+/** What one customer's scores add to the board figures (sign −1 takes them away). */
+export function countScore(
+	summary: ScoreSummary,
+	score: Pick<
+		CustomerScore,
+		'active' | 'highValue' | 'atRisk' | 'clv' | 'netRevenue365' | 'segment'
+	>,
+	sign: 1 | -1 = 1
+): void {
+	summary.scored += sign;
+	if (score.active) {
+		summary.active += sign;
+		// as stored: cents, so the figures equal the sums over the stored rows
+		summary.clvTotal += sign * roundCents(score.clv);
+		if (score.segment) {
+			summary.segments[score.segment] = (summary.segments[score.segment] ?? 0) + sign;
+			if (summary.segments[score.segment] === 0) delete summary.segments[score.segment];
+		}
+	}
+	if (score.highValue) summary.highValue += sign;
+	if (score.atRisk) {
+		summary.atRisk += sign;
+		summary.revenueAtRisk += sign * score.netRevenue365;
+	}
+}
+
+export const roundCents = (value: number): number => Math.round(value * 100) / 100;
+
+/** Scores every input and sums the board figures; RFM and high value compare with everyone. */
+export function scoreCustomers(
+	inputs: readonly CustomerInput[],
+	params: ModelParameters,
+	options: ScoreOptions & { fBreakpoints?: readonly number[] }
+): { scores: CustomerScore[]; summary: ScoreSummary; basis: ScoringBasis } {
+	const basis = scoringBasis(inputs, options);
+	return { ...scoreOnBasis(inputs, params, basis), basis };
+}
+
+/** Throws when a score is not a finite number: no such score is ever stored or summed. */
+export function checkFinite(scores: readonly CustomerScore[]): void {
+	const broken = scores.filter(
+		(s) => !Number.isFinite(s.pAlive) || !Number.isFinite(s.expected90) || !Number.isFinite(s.clv)
+	).length;
+	if (broken > 0) {
+		throw new Error(
+			`the models gave no finite P(alive), expectation or CLV for ${broken} customer${broken === 1 ? '' : 's'}`
+		);
+	}
+}
+
+/** Scores the inputs on a basis (a fit's, for customers rescored after it). */
+export function scoreOnBasis(
+	inputs: readonly CustomerInput[],
+	params: ModelParameters,
+	basis: ScoringBasis
+): { scores: CustomerScore[]; summary: ScoreSummary } {
+	const discountedPurchases = memoizedDiscountedPurchases(params.bgnbd, basis.discountRate);
+	const threshold = basis.highValueThreshold;
+	const gapP80 = basis.secondPurchaseGapP80;
+	const summary = emptySummary(basis);
 	const scores = inputs.map((c): CustomerScore => {
 		const x = c.x;
 		const t_x = c.lastDays / WEEK;
@@ -118,8 +241,8 @@ export function scoreCustomers(
 		const pAlive = probabilityAlive(params.bgnbd, x, t_x, T);
 		const expected90 = conditionalExpectedPurchases(params.bgnbd, HORIZON_DAYS / WEEK, x, t_x, T);
 		const averageValue = conditionalExpectedAverageValue(params.gammaGamma, x, c.meanRepeatValue);
-		const clv = options.margin * averageValue * discountedPurchases(x, t_x, T);
-		const scoresRfm = rfm.get(c.customerId) ?? null;
+		const clv = basis.margin * averageValue * discountedPurchases(x, t_x, T);
+		const scoresRfm = c.active ? rfmOnBasis(basis, c) : null;
 		const highValue =
 			c.active && threshold !== null && c.netRevenue365 > 0 && c.netRevenue365 >= threshold;
 		let reason: CustomerScore['reason'] = null;
@@ -129,18 +252,7 @@ export function scoreCustomers(
 				reason = 'segment';
 			else if (x === 0 && gapP80 !== null && c.ageDays > gapP80) reason = 'single-purchase';
 		}
-		if (c.active) {
-			summary.clvTotal += clv;
-			if (scoresRfm) {
-				summary.segments[scoresRfm.segment] = (summary.segments[scoresRfm.segment] ?? 0) + 1;
-			}
-		}
-		if (highValue) summary.highValue++;
-		if (reason) {
-			summary.atRisk++;
-			summary.revenueAtRisk += c.netRevenue365;
-		}
-		return {
+		const score: CustomerScore = {
 			customerId: c.customerId,
 			pAlive,
 			expected90,
@@ -155,7 +267,10 @@ export function scoreCustomers(
 			atRisk: reason !== null,
 			reason
 		};
+		countScore(summary, score);
+		return score;
 	});
+	checkFinite(scores);
 	return { scores, summary };
 }
 

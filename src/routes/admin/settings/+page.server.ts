@@ -10,6 +10,7 @@ import {
 	type AdminSettingsForm
 } from '$lib/server/admin-settings';
 import { getDatabase } from '$lib/server/db/instance';
+import { requestModelCheck } from '$lib/server/scoring/schedule';
 
 export const load: PageServerLoad = async () => {
 	const { db } = await getDatabase();
@@ -27,11 +28,14 @@ export const actions: Actions = {
 			frequencyCapPerWeek: posted.get('frequencyCapPerWeek'),
 			discountRate: posted.get('discountRate'),
 			margin: posted.get('margin'),
+			rfmFrequencyBreakpoints: posted.get('rfmFrequencyBreakpoints'),
 			historyStart: posted.get('historyStart')
 		};
 		const { db } = await getDatabase();
 		try {
 			const changed = await saveAdminSettings(db, locals.user!.id, form);
+			// a new margin, discount rate or F breakpoints: the scores are refitted at once
+			if (changed.length > 0) requestModelCheck();
 			return { saved: changed.length > 0 ? 'Settings saved.' : 'Nothing changed.' };
 		} catch (error) {
 			if (error instanceof AdminSettingsError) {
