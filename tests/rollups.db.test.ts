@@ -1015,7 +1015,7 @@ async function expectAllMatch(
 			}
 		}
 		// The retention projection: once 6 months after the lapse-free ones have ended, the sBG
-		// fitted by its own likelihood to the reference's curve, carried on past the last month.
+		// fitted by its own likelihood to the reference's curve, carried on from the last month.
 		const observed = want.neverLapsed.filter((v): v is number => v !== null);
 		const base = lapseFreeMonths(want.cohort, ref.w);
 		const projection = row.projection as RetentionProjection | null;
@@ -1028,9 +1028,10 @@ async function expectAllMatch(
 				.map((v) => Math.round((v / observed[base]!) * want.customers));
 			const fit = fitSbg(survivors);
 			expect(projection.alpha).toBeCloseTo(fit.alpha, 9);
+			// the last observed share, carried one month on by the model's survival from there
 			const t = observed.length - base;
 			expect(projection.values[observed.length]).toBeCloseTo(
-				observed[base]! * sbgSurvival(fit, t),
+				(observed.at(-1)! * sbgSurvival(fit, t)) / sbgSurvival(fit, t - 1),
 				9
 			);
 		}

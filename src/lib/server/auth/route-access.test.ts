@@ -48,6 +48,7 @@ const EXPECTED: Record<string, Access> = {
 	'/admin/users': { admin: true, executive: false, cx_lead: false, viewer: false },
 	'/api/v1/metrics': everyone,
 	'/api/v1/metrics/[id]': everyone,
+	'/cohorts': everyone,
 	'/customers/at-risk': { admin: true, executive: false, cx_lead: true, viewer: false },
 	'/customers/[id]': { admin: true, executive: false, cx_lead: true, viewer: false },
 	'/logout': everyone,

@@ -19,6 +19,7 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
 	'/admin/targets': 'settings:manage',
 	'/admin/users': 'users:manage',
 	'/api/v1/metrics': 'board:view',
+	'/cohorts': 'board:view',
 	// names and references of customers
 	'/customers/at-risk': 'customer:view-personal',
 	'/customers/[id]': 'customer:view-personal',

@@ -14,18 +14,21 @@ describe('the retention projection of a never-lapsed curve', () => {
 		expect(projection).not.toBeNull();
 		expect(Math.abs(projection!.alpha - 0.668)).toBeLessThanOrEqual(0.001);
 		expect(Math.abs(projection!.beta - 3.806)).toBeLessThanOrEqual(0.001);
-		// observed months stay empty; the next year follows S(t) = B(α, β + t)/B(α, β), by its
-		// retention ratios r(t) = (β + t − 1)/(α + β + t − 1)
+		// observed months stay empty; the next year continues the observed 49.1% at month 18 by
+		// the model's retention ratios r(t) = (β + t − 1)/(α + β + t − 1), t = 8, 9, …
 		const { alpha, beta, values } = projection!;
 		expect(values.slice(0, curve.length).every((v) => v === null)).toBe(true);
 		expect(values).toHaveLength(curve.length + 12);
 		let survival = 1;
 		for (let t = 1; t <= 7; t++) survival *= (beta + t - 1) / (alpha + beta + t - 1);
 		expect(Math.abs(survival - 0.491)).toBeLessThan(0.01); // the fitted S(7), observed 49.1%
+		let share = 0.491;
 		for (let t = 8; t <= 19; t++) {
-			survival *= (beta + t - 1) / (alpha + beta + t - 1);
-			expect(values[11 + t]).toBeCloseTo(survival, 12);
+			share *= (beta + t - 1) / (alpha + beta + t - 1);
+			expect(values[11 + t]).toBeCloseTo(share, 12);
 		}
+		// the month after the last observed is below it, by the model's next retention ratio
+		expect(values[19]! / 0.491).toBeCloseTo((beta + 7) / (alpha + beta + 7), 12);
 	});
 
 	it('says nothing until 6 months after the lapse-free ones have ended', () => {

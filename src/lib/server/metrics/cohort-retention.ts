@@ -66,7 +66,8 @@ export interface CohortRow {
 	 * The shifted-beta-geometric projection of `neverLapsed` (PRODUCT.md §3): fitted to
 	 * S(k)/S(base) over the months after `base`, the last month in which no one can have lapsed
 	 * yet, once at least 6 of them have ended; `values[k]` is the projected share for the months
-	 * after the last one observed, up to a year beyond it (null up to there).
+	 * after the last one observed, up to a year beyond it (null up to there): the last observed
+	 * share times the model's survival from that month on.
 	 */
 	projection: RetentionProjection | null;
 }
@@ -113,9 +114,14 @@ export function projectRetention(
 	}
 	const { alpha, beta } = fit;
 	const last = observed.length - 1;
+	const lastShare = observed[last] as number;
 	const values: (number | null)[] = Array.from({ length: last + 1 }, () => null);
+	// from the last month observed on: its share times the model's survival from there,
+	// S(k − base)/S(last − base), so the projection continues the curve instead of restarting
+	// from the fitted S(last − base), which can sit above or below what happened
+	const reached = sbgSurvival({ alpha, beta }, last - base);
 	for (let k = last + 1; k <= last + horizon; k++) {
-		values.push(baseShare * sbgSurvival({ alpha, beta }, k - base));
+		values.push(reached > 0 ? (lastShare * sbgSurvival({ alpha, beta }, k - base)) / reached : 0);
 	}
 	return { alpha, beta, base, values };
 }
