@@ -76,13 +76,15 @@ describe('customer models on the CDNOW sample', () => {
 	});
 
 	it('fits BG/NBD and Gamma-Gamma to the published parameters', async () => {
-		const { bgnbd, gammaGamma } = outcome;
+		const { bgnbd } = outcome;
+		const gammaGamma = outcome.gammaGamma!;
 		expect(bgnbd.customers).toBe(2357);
 		expect(Math.abs(bgnbd.r - 0.243)).toBeLessThanOrEqual(0.002);
 		expect(Math.abs(bgnbd.alpha - 4.414)).toBeLessThanOrEqual(0.002);
 		expect(Math.abs(bgnbd.a - 0.793)).toBeLessThanOrEqual(0.002);
 		expect(Math.abs(bgnbd.b - 2.426)).toBeLessThanOrEqual(0.002);
 		expect(Math.abs(bgnbd.logLikelihood - -9582.43)).toBeLessThanOrEqual(0.01);
+		expect(outcome.spendFallback).toBeNull();
 		expect(gammaGamma.customers).toBe(946);
 		expect(gammaGamma.leftOut).toBe(2357 - 946);
 		expect(Math.abs(gammaGamma.p - 6.25)).toBeLessThanOrEqual(0.01);
@@ -94,7 +96,8 @@ describe('customer models on the CDNOW sample', () => {
 	});
 
 	it('scores every customer as of the calibration end, as recomputed from the file', async () => {
-		const { bgnbd, gammaGamma } = outcome;
+		const { bgnbd } = outcome;
+		const gammaGamma = outcome.gammaGamma!;
 		// Independently: summaries from the raw file, P(alive) by FHL 2008, RFM by PRODUCT.md.
 		const all = [...customers.entries()].map(([ref, c]) => {
 			const days = [...c.days.keys()].filter((d) => d <= UNTIL).sort((a, b) => a - b);
@@ -334,5 +337,47 @@ describe('customer models on the CDNOW sample', () => {
 		await expect(fitCustomerModels(db, { until: '1997-01-02' })).rejects.toThrow(
 			/at least 100 customers/
 		);
+	});
+
+	it('fits without the spend model below 100 repeat buyers: CLV at their average value', async () => {
+		// to 31 Jan 1997: 781 customers, of whom 74 bought again
+		const until = dayOf('19970131');
+		const means: number[] = [];
+		for (const c of customers.values()) {
+			const days = [...c.days.keys()].filter((d) => d <= until).sort((a, b) => a - b);
+			if (days.length < 2) continue;
+			const values = days.slice(1).map((d) => c.days.get(d) as number);
+			const mean = values.reduce((a, b) => a + b, 0) / values.length;
+			if (mean > 0) means.push(mean);
+		}
+		expect(means.length).toBeLessThan(100);
+		const fit = await fitCustomerModels(database.db, { until: '1997-01-31' });
+		expect(fit.gammaGamma).toBeNull();
+		expect(fit.spendFallback).toMatchObject({ customers: means.length });
+		expect(fit.spendFallback!.reason).toMatch(/at least 100 customers with repeat purchases/);
+		const average = means.reduce((a, b) => a + b, 0) / means.length;
+		expect(fit.spendFallback!.averageValue).toBeCloseTo(average, 9);
+		// everyone's E[AOV] is that average: CLV = average × the discounted expected purchases, here
+		// through a Gamma-Gamma whose every conditional mean is 1 (q = p + 1, γ = m = 1)
+		const unit = { p: 1, q: 2, gamma: 1 };
+		const rows = await database.db
+			.selectFrom('customer_score')
+			.select(['clv', 'purchase_days', 'first_day', 'last_day'])
+			.where('fit_id', '=', fit.fitId)
+			.execute();
+		expect(rows.length).toBe(fit.summary.scored);
+		for (const row of rows.slice(0, 50)) {
+			const first = dayOf(row.first_day.replaceAll('-', ''));
+			const expected = customerLifetimeValue(fit.bgnbd, unit, {
+				x: row.purchase_days - 1,
+				t_x: (dayOf(row.last_day.replaceAll('-', '')) - first) / 7,
+				T: (until - first) / 7,
+				m: 1
+			});
+			expect(Number(row.clv)).toBeCloseTo(average * expected, 2);
+		}
+		const [latest] = await listFits(database.db, 1);
+		expect(latest?.parameters?.gammaGamma).toBeNull();
+		expect(latest?.parameters?.spendFallback?.customers).toBe(means.length);
 	});
 });

@@ -391,13 +391,16 @@ async function modelCommand(argv: readonly string[], io: CliIo): Promise<number>
 							customers: bgnbd.customers,
 							standardErrors: bgnbd.standardErrors
 						},
-						gammaGamma: {
-							p: gammaGamma.p,
-							q: gammaGamma.q,
-							gamma: gammaGamma.gamma,
-							customers: gammaGamma.customers,
-							leftOut: gammaGamma.leftOut
-						},
+						gammaGamma: gammaGamma
+							? {
+									p: gammaGamma.p,
+									q: gammaGamma.q,
+									gamma: gammaGamma.gamma,
+									customers: gammaGamma.customers,
+									leftOut: gammaGamma.leftOut
+								}
+							: null,
+						...(fit.spendFallback ? { spendFallback: fit.spendFallback } : {}),
 						scored: summary.scored,
 						atRisk: summary.atRisk
 					},
@@ -413,7 +416,9 @@ async function modelCommand(argv: readonly string[], io: CliIo): Promise<number>
 			[
 				`Fitted on the purchase days up to ${fit.until} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
 				`BG/NBD on ${n(bgnbd.customers)} customers: r ${f(bgnbd.r, 3)}, alpha ${f(bgnbd.alpha, 3)}, a ${f(bgnbd.a, 3)}, b ${f(bgnbd.b, 3)} (log-likelihood ${f(bgnbd.logLikelihood, 2)}).`,
-				`Gamma-Gamma on ${n(gammaGamma.customers)} customers with repeat purchases (${n(gammaGamma.leftOut)} left out): p ${f(gammaGamma.p, 2)}, q ${f(gammaGamma.q, 2)}, gamma ${f(gammaGamma.gamma, 2)}.`,
+				gammaGamma
+					? `Gamma-Gamma on ${n(gammaGamma.customers)} customers with repeat purchases (${n(gammaGamma.leftOut)} left out): p ${f(gammaGamma.p, 2)}, q ${f(gammaGamma.q, 2)}, gamma ${f(gammaGamma.gamma, 2)}.`
+					: `Gamma-Gamma not fitted: ${fit.spendFallback?.reason ?? ''} CLV uses the average repeat purchase value, ${f(fit.spendFallback?.averageValue ?? 0, 2)} over ${n(fit.spendFallback?.customers ?? 0)} customers.`,
 				`Scored ${n(summary.scored)} customers as of ${fit.until}: ${n(summary.atRisk)} high-value customers at risk, with ${f(summary.revenueAtRisk, 2)} of net revenue in the last 365 days.`
 			].join('\n')
 		);

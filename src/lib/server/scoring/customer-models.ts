@@ -4,11 +4,22 @@ import { EXIT, UserError } from '../errors';
 import { findHistoryStart, knownFirstPurchaseFrom } from '../metrics/history';
 import { localDateOf, type LocalDate } from '../metrics/period';
 import { fitBgnbd, groupSummaries, type BgnbdFit } from '../models/bgnbd';
-import { fitGammaGamma, populationMeanValue, type GammaGammaFit } from '../models/gamma-gamma';
+import {
+	fitGammaGamma,
+	populationMeanValue,
+	type GammaGammaFit,
+	type SpendRow
+} from '../models/gamma-gamma';
 import { liveGeneration } from '../rollups/refresh';
 import { getSettings } from '../settings';
 import { findNegativeOrder, readCustomerInputs, type CustomerInput } from './inputs';
-import { scoreCustomers, type CustomerScore, type ScoreSummary, type ScoringBasis } from './score';
+import {
+	scoreCustomers,
+	type CustomerScore,
+	type ScoreSummary,
+	type ScoringBasis,
+	type SpendFallback
+} from './score';
 
 /**
  * Fitting and scoring (issue 6): BG/NBD and Gamma-Gamma are fitted on the purchase days up to a
@@ -21,7 +32,9 @@ export interface FitOutcome {
 	fitId: number;
 	until: LocalDate;
 	bgnbd: BgnbdFit;
-	gammaGamma: GammaGammaFit;
+	/** null when the spend model was not fitted: `spendFallback` says why and what CLV uses. */
+	gammaGamma: GammaGammaFit | null;
+	spendFallback: SpendFallback | null;
 	summary: ScoreSummary;
 	/** Milliseconds spent reading the inputs, fitting, scoring and writing the scores. */
 	timings: { read: number; fit: number; score: number; write: number };
@@ -55,7 +68,8 @@ export async function fitCustomerModels(
 	const queuedUpTo = await lastQueued(db);
 	let inputs: CustomerInput[];
 	let bgnbd: BgnbdFit;
-	let gammaGamma: GammaGammaFit;
+	let gammaGamma: GammaGammaFit | null;
+	let spendFallback: SpendFallback | null = null;
 	const timings = { read: 0, fit: 0, score: 0, write: 0 };
 	let mark = performance.now();
 	const lap = (phase: keyof typeof timings) => {
@@ -79,11 +93,18 @@ export async function fitCustomerModels(
 			groupSummaries(known.map((c) => ({ x: c.x, t_x: c.lastDays / WEEK, T: c.ageDays / WEEK })))
 		);
 		// every known customer is given: those without repeat spend are counted as left out
-		gammaGamma = fitGammaGamma(known.map((c) => ({ x: c.x, m: c.meanRepeatValue })));
-		if (!Number.isFinite(populationMeanValue(gammaGamma))) {
-			throw new Error(
-				`The spend model found no finite mean order value (q = ${gammaGamma.q.toFixed(2)} is not above 1), so no lifetime value can be given.`
-			);
+		const spend = known.map((c) => ({ x: c.x, m: c.meanRepeatValue }));
+		try {
+			gammaGamma = fitGammaGamma(spend);
+			if (!Number.isFinite(populationMeanValue(gammaGamma))) {
+				throw new Error(
+					`The Gamma-Gamma model found no finite mean order value (q = ${gammaGamma.q.toFixed(2)} is not above 1).`
+				);
+			}
+		} catch (error) {
+			// no refusal (PRODUCT.md: only too few BG/NBD customers or a negative order refuse)
+			gammaGamma = null;
+			spendFallback = averageRepeatValue(spend, error instanceof Error ? error.message : '');
 		}
 		lap('fit');
 	} catch (error) {
@@ -98,7 +119,7 @@ export async function fitCustomerModels(
 	try {
 		const { scores, summary, basis } = scoreCustomers(
 			inputs,
-			{ bgnbd, gammaGamma },
+			{ bgnbd, gammaGamma, spendFallback },
 			{
 				discountRate: settings.discountRate,
 				margin: settings.margin,
@@ -107,12 +128,12 @@ export async function fitCustomerModels(
 		);
 		lap('score');
 		await writeScores(db, fitId, until, inputs, scores, summary, {
-			parameters: { bgnbd, gammaGamma },
+			parameters: { bgnbd, gammaGamma, spendFallback },
 			basis: { ...basis, generation: facts.generation },
 			queuedUpTo
 		});
 		lap('write');
-		return { fitId, until, bgnbd, gammaGamma, summary, timings };
+		return { fitId, until, bgnbd, gammaGamma, spendFallback, summary, timings };
 	} catch (error) {
 		// what this fit wrote goes; the previous fit's scores stay the current ones
 		const reason = error instanceof Error ? error.message : String(error);
@@ -124,6 +145,23 @@ export async function fitCustomerModels(
 			.execute();
 		throw error;
 	}
+}
+
+/** A fit's parameters as stored (`model_fit.parameters`). */
+export interface StoredParameters {
+	bgnbd: BgnbdFit;
+	gammaGamma: GammaGammaFit | null;
+	spendFallback?: SpendFallback | null;
+}
+
+/** The mean of the repeat buyers' mean repeat values (0 without one), when Gamma-Gamma is not fitted. */
+export function averageRepeatValue(rows: readonly SpendRow[], reason: string): SpendFallback {
+	const means = rows.filter((row) => row.x >= 1 && row.m > 0).map((row) => row.m);
+	return {
+		averageValue: means.length > 0 ? means.reduce((sum, m) => sum + m, 0) / means.length : 0,
+		customers: means.length,
+		reason
+	};
 }
 
 /** What a fit keeps of its scoring, for the customers rescored after it. */
@@ -192,7 +230,7 @@ async function writeScores(
 		basis,
 		queuedUpTo
 	}: {
-		parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit };
+		parameters: StoredParameters;
 		basis: StoredBasis;
 		queuedUpTo: number;
 	}
@@ -325,7 +363,7 @@ export interface StoredFit {
 	finishedAt: Date | null;
 	until: LocalDate;
 	customers: number | null;
-	parameters: { bgnbd: BgnbdFit; gammaGamma: GammaGammaFit } | null;
+	parameters: StoredParameters | null;
 	error: string | null;
 }
 

@@ -7,7 +7,13 @@ import { liveGeneration } from '../rollups/refresh';
 import { getSettings } from '../settings';
 import { insertScores, SCORE_LOCK, writeBoardFigures, type StoredBasis } from './customer-models';
 import { readCustomerInputs } from './inputs';
-import { countScore, emptySummary, scoreOnBasis, type ScoreSummary } from './score';
+import {
+	countScore,
+	emptySummary,
+	scoreOnBasis,
+	type ScoreSummary,
+	type SpendFallback
+} from './score';
 
 /**
  * Between fits, the customers touched by new data are rescored as of today with the current
@@ -35,7 +41,11 @@ const STEP = 2_000;
 
 interface CurrentFit {
 	fitId: number;
-	parameters: { bgnbd: BgnbdParameters; gammaGamma: GammaGammaParameters };
+	parameters: {
+		bgnbd: BgnbdParameters;
+		gammaGamma: GammaGammaParameters | null;
+		spendFallback?: SpendFallback | null;
+	};
 	basis: StoredBasis | null;
 }
 

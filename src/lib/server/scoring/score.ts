@@ -23,7 +23,22 @@ import type { CustomerInput } from './inputs';
 
 export interface ModelParameters {
 	bgnbd: BgnbdParameters;
-	gammaGamma: GammaGammaParameters;
+	/** null when the spend model could not be fitted: see `spendFallback`. */
+	gammaGamma: GammaGammaParameters | null;
+	spendFallback?: SpendFallback | null;
+}
+
+/**
+ * Without a Gamma-Gamma fit (too few repeat buyers, or no finite mean), every customer's E[AOV]
+ * is the mean of the repeat buyers' mean repeat values: CLV is still given, without the model's
+ * shrinkage of each customer's own mean towards everyone's.
+ */
+export interface SpendFallback {
+	averageValue: number;
+	/** The repeat buyers with a positive mean value it averages. */
+	customers: number;
+	/** Why the spend model was not fitted, in one sentence. */
+	reason: string;
 }
 
 export interface ScoreOptions {
@@ -240,7 +255,9 @@ export function scoreOnBasis(
 		const T = c.ageDays / WEEK;
 		const pAlive = probabilityAlive(params.bgnbd, x, t_x, T);
 		const expected90 = conditionalExpectedPurchases(params.bgnbd, HORIZON_DAYS / WEEK, x, t_x, T);
-		const averageValue = conditionalExpectedAverageValue(params.gammaGamma, x, c.meanRepeatValue);
+		const averageValue = params.gammaGamma
+			? conditionalExpectedAverageValue(params.gammaGamma, x, c.meanRepeatValue)
+			: (params.spendFallback?.averageValue ?? 0);
 		const clv = basis.margin * averageValue * discountedPurchases(x, t_x, T);
 		const scoresRfm = c.active ? rfmOnBasis(basis, c) : null;
 		const highValue =

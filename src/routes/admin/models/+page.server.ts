@@ -29,7 +29,8 @@ export const load: PageServerLoad = async () => {
 						logLikelihood: fit.parameters.bgnbd.logLikelihood
 					}
 				: null,
-			gammaGamma: fit.parameters
+			spendFallback: fit.parameters?.spendFallback ?? null,
+			gammaGamma: fit.parameters?.gammaGamma
 				? {
 						p: fit.parameters.gammaGamma.p,
 						q: fit.parameters.gammaGamma.q,
