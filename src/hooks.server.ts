@@ -17,6 +17,7 @@ import { isLoopbackHost, isSecureOrigin, readDatabaseConfig } from '$lib/server/
 import { closeDatabase, getDatabase, startDatabase } from '$lib/server/db/instance';
 import { startDemo } from '$lib/server/demo/runtime';
 import { startRollups } from '$lib/server/rollups/runtime';
+import { abandonInterruptedFits } from '$lib/server/scoring/customer-models';
 import { UserError } from '$lib/server/errors';
 
 export const init: ServerInit = async () => {
@@ -29,6 +30,8 @@ export const init: ServerInit = async () => {
 		await ensureInitialAdmin(database.db, { dataDir, log });
 		// In the background: the server answers (and `/` shows progress) while the demo is written.
 		await startDemo(database.db, { dataDir, log });
+		// A fit left running by a stop of this server would block scheduled fits for an hour.
+		if (database.kind === 'pglite') await abandonInterruptedFits(database.db);
 		// Rollups: built on first start, then kept current from whatever process writes data.
 		// CX_MODEL_FITS=0 leaves the customer models to `cx model fit` alone.
 		startRollups(database.db, { log, fitModels: process.env.CX_MODEL_FITS !== '0' });

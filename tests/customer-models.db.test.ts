@@ -7,7 +7,12 @@ import { evaluateMetric, evaluateTable, type MetricJson } from '$lib/server/metr
 import { customerLifetimeValue } from '$lib/server/models/clv';
 import { refreshRollups } from '$lib/server/rollups/refresh';
 import { findCustomerScore, listAtRisk } from '$lib/server/scoring/at-risk';
-import { fitCustomerModels, listFits, type FitOutcome } from '$lib/server/scoring/customer-models';
+import {
+	abandonInterruptedFits,
+	fitCustomerModels,
+	listFits,
+	type FitOutcome
+} from '$lib/server/scoring/customer-models';
 import { updateSettings } from '$lib/server/settings';
 import { openTestDatabase, type TestDatabase } from './helpers/database';
 import { referenceDataFile } from './helpers/reference-data';
@@ -321,6 +326,14 @@ describe('customer models on the CDNOW sample', () => {
 		await expect(fitCustomerModels(db, { until: '1997-09-30' })).rejects.toThrow(
 			/^Another fit of the customer models is under way \(started .*\); wait for it to finish\.$/
 		);
+		// the embedded database's server, starting, knows no one else can be fitting
+		expect(await abandonInterruptedFits(db)).toBe(1);
+		const [interrupted] = await listFits(db, 1);
+		expect(interrupted).toMatchObject({
+			fitId: Number(other.fit_id),
+			status: 'failed',
+			error: 'Interrupted: the command center stopped while the fit ran.'
+		});
 		await db.deleteFrom('model_fit').where('fit_id', '=', other.fit_id).execute();
 		await expect(
 			fitCustomerModels(db, { until: '2026-03-02', now: new Date('2026-03-01T12:00:00Z') })

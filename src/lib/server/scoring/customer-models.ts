@@ -87,6 +87,12 @@ export async function fitCustomerModels(
 		const historyStart = await findHistoryStart(db, settings);
 		const knownFrom = historyStart ? knownFirstPurchaseFrom(historyStart) : null;
 		inputs = await readCustomerInputs(db, facts, until, knownFrom);
+		// read in slices: facts rebuilt meanwhile (a new time zone) would have mixed two sets
+		if ((await liveGeneration(db))?.generation !== facts.generation) {
+			throw new Error(
+				'The facts were rebuilt while the fit read them (a settings change); the next fit uses the new ones.'
+			);
+		}
 		lap('read');
 		const known = inputs.filter((c) => c.known);
 		bgnbd = fitBgnbd(
@@ -182,6 +188,25 @@ async function lastQueued(db: Kysely<DB>): Promise<number> {
 		.select((eb) => eb.fn.max('seq').as('seq'))
 		.executeTakeFirst();
 	return Number(row?.seq ?? 0);
+}
+
+/**
+ * Marks the fits left 'running' as failed. Only where no other process can be fitting: the
+ * embedded database at the start of the server that holds it (a `cx` beside it goes through
+ * that server, and one without it holds the folder's lock). Elsewhere a fit that hangs for an
+ * hour stops blocking others.
+ */
+export async function abandonInterruptedFits(db: Kysely<DB>): Promise<number> {
+	const result = await db
+		.updateTable('model_fit')
+		.set({
+			status: 'failed',
+			finished_at: new Date(),
+			error: 'Interrupted: the command center stopped while the fit ran.'
+		})
+		.where('status', '=', 'running')
+		.executeTakeFirst();
+	return Number(result.numUpdatedRows);
 }
 
 /** A fit under way that started less than this long ago keeps others from starting. */
