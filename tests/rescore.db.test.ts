@@ -211,3 +211,24 @@ describe('rescoring the customers touched between fits', () => {
 		expect(await due(true)).toBeNull();
 	});
 });
+
+describe('the first fit', () => {
+	it('waits until the first purchases are in the facts, not just in the orders', async () => {
+		const database = await openTestDatabase();
+		try {
+			const db = database.db;
+			const due = () =>
+				dueModelWork(db, { now: Date.now(), lookForFit: true, dataLandedAt: 0, env: {} });
+			await refreshRollups(db);
+			expect(await due()).toBeNull();
+			// orders that land while a refresh ends: queued, not yet facts
+			const customer = await addCustomer(db);
+			await addOrder(db, customer, '2026-06-01T10:00:00Z');
+			expect(await due()).toBeNull();
+			await refreshRollups(db);
+			expect(await due()).toBe('fit');
+		} finally {
+			await database.close();
+		}
+	});
+});

@@ -117,8 +117,19 @@ async function isDue(
 ): Promise<boolean> {
 	const latest = await latestFit(db);
 	if (!latest) {
-		const order = await db.selectFrom('customer_order').select('order_id').limit(1).execute();
-		return order.length > 0;
+		// the first fit waits for the facts of the first purchases: orders that landed during the
+		// refresh just ended are still queued, and a fit on none would fail (retried only an
+		// interval later)
+		const facts = await liveGeneration(db);
+		if (!facts) return false;
+		const pending = await db.selectFrom('rollup_dirty').select('seq').limit(1).execute();
+		const bought = await db
+			.selectFrom('rc_customer')
+			.select('customer_id')
+			.where('generation', '=', facts.generation)
+			.limit(1)
+			.execute();
+		return pending.length === 0 && bought.length > 0;
 	}
 	const started = latest.started_at.getTime();
 	// a fit under way elsewhere (cx model fit by hand): leave it, unless it has hung for an hour
