@@ -28,10 +28,10 @@ export const init: ServerInit = async () => {
 		const dataDir = config.kind === 'pglite' ? config.dataDir : process.env.CX_DATA_DIR || '.data';
 		const log = (message: string) => console.log(message);
 		await ensureInitialAdmin(database.db, { dataDir, log });
-		// In the background: the server answers (and `/` shows progress) while the demo is written.
-		await startDemo(database.db, { dataDir, log });
 		// A fit left running by a stop of this server would block scheduled fits for an hour.
 		if (database.kind === 'pglite') await abandonInterruptedFits(database.db);
+		// In the background: the server answers (and `/` shows progress) while the demo is written.
+		await startDemo(database.db, { dataDir, log });
 		// Rollups: built on first start, then kept current from whatever process writes data.
 		// CX_MODEL_FITS=0 leaves the customer models to `cx model fit` alone.
 		startRollups(database.db, { log, fitModels: process.env.CX_MODEL_FITS !== '0' });
